@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from aegis_cli.telemetry.events import Event, LogMessage
 
 log = logging.getLogger("aegis.telemetry")
+perf_counter = time.perf_counter
+_YIELD_AFTER_S = 50e-6
 
 
 class Sink:
@@ -105,11 +107,17 @@ class _Runner:
         self._closing = True
         self._wake.set()
 
+    def busy(self) -> bool:
+        if self.error is not None or not self.thread.is_alive():
+            return False
+        return bool(self.queue) or not self._sleeping
+
     # consumer side
     def _loop(self, on_error) -> None:
         q = self.queue
         sink = self.sink
         pending_flush = False
+        slice_start = perf_counter()
         while True:
             try:
                 event = q.popleft()
@@ -128,11 +136,18 @@ class _Runner:
                 self._wake.wait(0.25)
                 self._wake.clear()
                 self._sleeping = False
+                slice_start = perf_counter()
                 continue
             if not self._guard(lambda e=event: sink.handle(e), on_error):
                 break
             self.delivered += 1
             pending_flush = True
+            # Hand the GIL back often: a busy sink must not stall producers for a whole
+            # switch interval (5 ms), which would show up as publish latency.
+            now = perf_counter()
+            if now - slice_start > _YIELD_AFTER_S:
+                time.sleep(0)
+                slice_start = perf_counter()
         if self.error is None:
             self._guard(sink.close, on_error)
 
@@ -157,7 +172,8 @@ class EventBus:
     def __init__(self, sinks: Iterable[Sink] = ()):
         self._lock = threading.Lock()
         self._runners: list[_Runner] = []
-        self._closed = False
+        self._closed = False  # no more publishes from producers
+        self._finished = False  # no more events at all
         self.published = 0
         for sink in sinks:
             self.add_sink(sink)
@@ -182,10 +198,18 @@ class EventBus:
             for runner in self._runners:
                 runner.offer(event)
 
+    def _publish_internal(self, event: Event) -> None:
+        """Bus notices still reach sinks while ``close`` drains (not after it)."""
+        with self._lock:
+            if self._finished:
+                return
+            for runner in self._runners:
+                runner.offer(event)
+
     def _on_sink_error(self, runner: _Runner) -> None:
         log.warning("telemetry sink %r detached after an error: %s", runner.sink.name, runner.error)
         # tell the other sinks (a console or UI shows it); never re-enters the failed one
-        self.publish(
+        self._publish_internal(
             LogMessage(level="warning", text=f"sink {runner.sink.name} detached: {runner.error}", source="bus")
         )
 
@@ -199,6 +223,11 @@ class EventBus:
             self._closed = True
             runners = list(self._runners)
         deadline = time.monotonic() + timeout
+        # drain first, so that notices raised while draining (a sink detaching) still arrive
+        while time.monotonic() < deadline and any(r.busy() for r in runners):
+            time.sleep(0.002)
+        with self._lock:
+            self._finished = True
         for runner in runners:
             runner.close()
         for runner in runners:

@@ -239,6 +239,8 @@ class HardwareSampler:
             self._interval = _Window(now, self.gpus)
             self._total = _Window(now, self.gpus)
             self._fold(first)
+        if self.bus is not None:
+            self.bus.publish(first)
         self._thread = threading.Thread(target=self._loop, name="aegis-hw-sampler", daemon=True)
         self._thread.start()
         return self
