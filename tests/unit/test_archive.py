@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -463,3 +465,10 @@ def test_display_path_escapes_what_a_terminal_would_act_on() -> None:
     assert display_path("line\u2028break") == "line\\u2028break"
     assert display_path(os.fsdecode(b"caf\xe9.py")) == "caf\\xe9.py"  # undecodable file-system byte
     assert display_path("caf\u00e9 \u4e2d.py") == "caf\u00e9 \u4e2d.py"  # printable Unicode is kept
+
+
+def test_ingestion_imports_no_heavy_or_ui_modules() -> None:
+    code = ("import sys, aegis_cli.scan.archive, aegis_cli.scan.languages; "
+            "print(','.join(sorted(m for m in ('torch', 'textual', 'transformers', 'rich') if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from aegis_cli.errors import ConfigError, InputError
 from aegis_cli.scan.languages import could_be_script, detect_language, language_from_shebang
@@ -576,7 +577,7 @@ def _plan_zip(
             yield _ZipMember(info, path, language)
 
 
-def _open_zip(path: Path, limits: Limits) -> tuple[zipfile.ZipFile, object]:
+def _open_zip(path: Path, limits: Limits) -> tuple[zipfile.ZipFile, BinaryIO]:
     """Open and index an archive, or raise InputError saying why it cannot be read."""
     shown = display_path(str(path))
     hint = ("if it was downloaded or copied it may be truncated; re-create it "
@@ -605,7 +606,7 @@ def _open_zip(path: Path, limits: Limits) -> tuple[zipfile.ZipFile, object]:
                 # cleared (cp437 names), so only that member is refused, not the archive.
                 fp.seek(0)
                 repair = _NameFlagRepair(fp, end_record[5])  # size of the central directory
-                zf = zipfile.ZipFile(repair)  # type: ignore[arg-type]
+                zf = zipfile.ZipFile(repair)  # type: ignore[call-overload]
                 repair.armed = False
         except Exception as exc:  # zipfile raises many types on hostile bytes; all mean "unreadable"
             raise InputError(f"{shown} is not a readable ZIP archive ({_archive_error(exc)})", hint) from exc
@@ -619,14 +620,20 @@ class _NameFlagRepair:
     """A file wrapper that clears the UTF-8 flag of invalid UTF-8 names in the one read
     zipfile makes of the whole central directory; everything else passes through."""
 
-    def __init__(self, fp: object, size_cd: int):
+    def __init__(self, fp: BinaryIO, size_cd: int):
         self._fp, self._size_cd, self.armed = fp, size_cd, True
 
-    def __getattr__(self, name: str) -> object:
+    def __getattr__(self, name: str) -> object:  # seekable(), name, ...
         return getattr(self._fp, name)
 
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fp.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fp.tell()
+
     def read(self, n: int = -1) -> bytes:
-        data = self._fp.read(n)  # type: ignore[attr-defined]
+        data = self._fp.read(n)
         if not (self.armed and n == self._size_cd):
             return data
         self.armed = False
@@ -644,13 +651,14 @@ class _NameFlagRepair:
         return bytes(fixed)
 
 
-def _end_record(fp: object) -> list[int] | None:
+def _end_record(fp: BinaryIO) -> list[int] | None:
     """zipfile's own end-of-archive record reader (private but unchanged for decades)."""
     find = getattr(zipfile, "_EndRecData", None)
     if find is None:  # a future Python without it: let ZipFile decide, skip the early count check
         return [0] * 10
     try:
-        return find(fp)
+        record: list[int] | None = find(fp)
+        return record
     except Exception:
         return None
 
@@ -668,7 +676,7 @@ def _archive_error(exc: BaseException) -> str:
 
 
 def _iter_zip(
-    zf: zipfile.ZipFile, fp: object, filters: PathFilter, limits: Limits, report: Callable[[Skip], None]
+    zf: zipfile.ZipFile, fp: BinaryIO, filters: PathFilter, limits: Limits, report: Callable[[Skip], None]
 ) -> Iterator[SourceFile]:
     budget = _Budget(limits.max_total_bytes)
     try:
@@ -699,7 +707,7 @@ def _iter_zip(
                 yield source
     finally:
         zf.close()
-        fp.close()  # type: ignore[attr-defined]
+        fp.close()
 
 
 # ---------------------------------------------------------------------------- directories
@@ -819,7 +827,8 @@ def _resolve(target: str | Path) -> tuple[str, Path]:
     shown = display_path(str(target))
     try:
         if path.is_dir():
-            return "dir", path
+            with os.scandir(path):  # unreadable: say so now, not halfway through a scan
+                return "dir", path
         if path.is_file():
             return "zip", path
         exists = path.exists() or path.is_symlink()
@@ -877,7 +886,7 @@ def count_candidates(
         return None
     finally:
         zf.close()
-        fp.close()  # type: ignore[attr-defined]
+        fp.close()
 
 
 def _ignore(_skip: Skip) -> None:
