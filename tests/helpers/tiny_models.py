@@ -16,12 +16,12 @@ CODE_SAMPLES = [
 ]
 
 
-def _tokenizer(out: Path, vocab_size: int = 400):
+def _tokenizer(out: Path, vocab_size: int = 400, extra_texts: list[str] | None = None):
     from tokenizers import ByteLevelBPETokenizer
     from transformers import RobertaTokenizerFast
 
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(CODE_SAMPLES * 4, vocab_size=vocab_size, min_frequency=1,
+    bpe.train_from_iterator(CODE_SAMPLES * 4 + list(extra_texts or []), vocab_size=vocab_size, min_frequency=1,
                             special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
     tok = RobertaTokenizerFast(tokenizer_object=bpe._tokenizer, bos_token="<s>", eos_token="</s>",
                                unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", cls_token="<s>",
@@ -30,13 +30,14 @@ def _tokenizer(out: Path, vocab_size: int = 400):
 
 
 def build_classifier(out: Path, *, token_level: bool = False, labels: list[str] | None = None,
-                     max_positions: int = 130, seed: int = 0, hidden: int = 32) -> Path:
+                     max_positions: int = 130, seed: int = 0, hidden: int = 32,
+                     extra_texts: list[str] | None = None) -> Path:
     """A 2-layer RoBERTa classifier (sequence or token level). Context = max_positions - 2."""
     import torch
     from transformers import RobertaConfig, RobertaForSequenceClassification, RobertaForTokenClassification
 
     torch.manual_seed(seed)
-    tok = _tokenizer(out)
+    tok = _tokenizer(out, extra_texts=extra_texts)
     labels = labels or (["O", "CWE-89", "CWE-78"] if token_level else ["LABEL_0", "LABEL_1"])
     config = RobertaConfig(vocab_size=len(tok), hidden_size=hidden, num_hidden_layers=2, num_attention_heads=2,
                            intermediate_size=hidden * 2, max_position_embeddings=max_positions,

@@ -13,6 +13,13 @@ CORE = [
     "aegis_cli.config.loader",
     "aegis_cli.scan.findings",
     "aegis_cli.scan.result",
+    "aegis_cli.scan.archive",
+    "aegis_cli.scan.languages",
+    "aegis_cli.scan.chunking",
+    "aegis_cli.scan.pipeline",
+    "aegis_cli.providers.presets",
+    "aegis_cli.telemetry.lines",
+    "aegis_cli.telemetry.console",
     "aegis_cli.redact",
     "aegis_cli.errors",
 ]

@@ -275,51 +275,76 @@ class HFClassifierProvider(Provider):
 
     # ------------------------------------------------- sequence classification
     def _localise(self, chunk: Chunk, label_idx: int, prob: float, ctx: ScanContext) -> None:
-        """Occlusion: remove groups of lines and watch the positive score drop."""
+        """Find the lines that drive a chunk's score, in batched forward passes.
+
+        Necessity first: remove each group of lines and watch the score drop. When no
+        single group matters (the evidence is repeated, e.g. two flaws in one chunk),
+        sufficiency: score each group alone and keep those that still cross the threshold.
+        The winning groups are refined line by line the same way.
+        """
         ids, spans = chunk.payload
         label = self.labels[label_idx]
-        if len(spans) <= 3:
-            self._emit(chunk, spans[0][0], spans[-1][0], label, prob, ctx)
+        if len(spans) == 1:
+            self._emit(chunk, spans[0][0], spans[0][0], label, prob, ctx)
             return
         groups = self._groups(spans, OCCLUSION_MAX_GROUPS)
-        best = self._occlude(ids, groups, label_idx, prob, ctx)
-        if best is None:
-            self._emit(chunk, chunk.start_line, chunk.end_line, label, prob, ctx, flags=("not-localised",))
+        found = self._necessary(ids, groups, label_idx, prob, ctx)
+        if found is not None:
+            lo, hi = found
+            inner = [s for s in spans if lo <= s[0] <= hi]
+            if len(inner) > 1:
+                refined = self._necessary(ids, [[s] for s in inner], label_idx, prob, ctx)
+                if refined is not None:
+                    lo, hi = refined
+            self._emit(chunk, lo, hi, label, prob, ctx)
             return
-        lo, hi = best
-        inner = [s for s in spans if lo <= s[0] <= hi]
-        if len(inner) > 3:  # refine inside the winning group, line by line
-            refined = self._occlude(ids, [[s] for s in inner], label_idx, prob, ctx)
-            if refined is not None:
-                lo, hi = refined
-        self._emit(chunk, lo, hi, label, prob, ctx)
+        emitted = False
+        for group, p_group in self._sufficient(ids, groups, label_idx, ctx):
+            if len(group) > 1:
+                lines = self._sufficient(ids, [[s] for s in group], label_idx, ctx)
+                for run in _runs([g[0][0] for g, _ in lines]):
+                    self._emit(chunk, run[0], run[-1], label, max(p for g, p in lines if run[0] <= g[0][0] <= run[-1]), ctx)
+                    emitted = True
+                if lines:
+                    continue
+            self._emit(chunk, group[0][0], group[-1][0], label, p_group, ctx)
+            emitted = True
+        if not emitted:
+            self._emit(chunk, chunk.start_line, chunk.end_line, label, prob, ctx, flags=("not-localised",))
 
     @staticmethod
     def _groups(spans: list[tuple[int, int, int]], n_groups: int) -> list[list[tuple[int, int, int]]]:
         size = max(1, math.ceil(len(spans) / n_groups))
         return [spans[i:i + size] for i in range(0, len(spans), size)]
 
-    def _occlude(self, ids: list[int], groups, label_idx: int, prob: float, ctx: ScanContext):
-        variants = []
-        for g in groups:
-            a, b = g[0][1], g[-1][2]
-            variants.append(self._with_specials(ids[:a] + ids[b:]))
-        drops = []
+    def _scores(self, variants: list[list[int]], label_idx: int, ctx: ScanContext) -> list[float]:
+        scores: list[float] = []
         for start in range(0, len(variants), self.max_batch):
             part = variants[start:start + self.max_batch]
             out = self._forward(part, ctx)
-            drops.extend(prob - float(out[r][label_idx]) for r in range(len(part)))
+            scores.extend(float(out[r][label_idx]) for r in range(len(part)))
+        return scores
+
+    def _necessary(self, ids: list[int], groups, label_idx: int, prob: float, ctx: ScanContext):
+        """The span of groups whose removal drops the score most (None if none matters)."""
+        variants = [self._with_specials(ids[:g[0][1]] + ids[g[-1][2]:]) for g in groups]
+        drops = [prob - s for s in self._scores(variants, label_idx, ctx)]
         top = max(drops)
-        if top < 0.02:  # no group matters on its own
+        if top < 0.02:
             return None
-        keep = [k for k, d in enumerate(drops) if d >= 0.5 * top]
-        best = drops.index(top)
-        lo_k = hi_k = best
+        keep = {k for k, d in enumerate(drops) if d >= 0.5 * top}
+        lo_k = hi_k = drops.index(top)
         while lo_k - 1 in keep:
             lo_k -= 1
         while hi_k + 1 in keep:
             hi_k += 1
         return groups[lo_k][0][0], groups[hi_k][-1][0]
+
+    def _sufficient(self, ids: list[int], groups, label_idx: int, ctx: ScanContext):
+        """Groups that score above the threshold on their own, with their scores."""
+        variants = [self._with_specials(ids[g[0][1]:g[-1][2]]) for g in groups]
+        scores = self._scores(variants, label_idx, ctx)
+        return [(g, s) for g, s in zip(groups, scores, strict=True) if s >= self.spec.labels.threshold]
 
     # --------------------------------------------------------------- findings
     def _emit(self, chunk: Chunk, start: int, end: int, label: str, prob: float, ctx: ScanContext,
@@ -359,6 +384,17 @@ def special_tokens_around(tokenizer: Any) -> tuple[list[int], list[int]]:
         if full[start:start + len(bare)] == bare:
             return list(full[:start]), list(full[start + len(bare):])
     return [], []
+
+
+def _runs(lines: list[int]) -> list[list[int]]:
+    """Consecutive runs of sorted line numbers."""
+    out: list[list[int]] = []
+    for line in lines:
+        if out and line == out[-1][-1] + 1:
+            out[-1].append(line)
+        else:
+            out.append([line])
+    return out
 
 
 def _lines(text: str, start: int, end: int) -> str:

@@ -152,9 +152,12 @@ class _Reader:
             self.files += 1
             self.languages[f.language] += 1
             self.pending[f.path] = f.text
-            if self.files % 16 == 0 or self.files == self.files_total:
+            if self.files % 16 == 0:
                 self.bus.publish(ScanProgress(done=self.files, total=self.files_total, unit="files"))
             yield f
+        # the candidate count is an upper bound (reading can still skip a file): end on the truth
+        self.files_total = self.files
+        self.bus.publish(ScanProgress(done=self.files, total=self.files, unit="files"))
 
     def take_texts(self, last_path: str) -> dict[str, str]:
         """Texts of every file read up to and including ``last_path`` (in read order)."""
