@@ -99,7 +99,7 @@ def test_long_file_is_chunked_with_line_spans_and_the_flaw_found_once(tmp_path, 
     lines = [FILLER[i % len(FILLER)] for i in range(400)]
     lines[287] = "os.system(cmd)"
     (tmp_path / "big.py").write_text("\n".join(lines) + "\n")
-    result, sink = scan(tmp_path, [tok])
+    result, _ = scan(tmp_path, [tok])
     assert result.chunks > 10  # 400 lines never fit a 128-token context
     assert [(f.start_line, f.end_line) for f in result.findings] == [(288, 288)]
 
