@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -195,62 +196,99 @@ class HFClassifierProvider(Provider):
     def _bucketed(self, n: int) -> int:
         return min(self.context, int(math.ceil(n / self.bucket) * self.bucket))
 
-    def _forward(self, seqs: list[list[int]], ctx: ScanContext):
-        """One real forward pass over ``seqs`` (ids with special tokens). Returns CPU tensors."""
+    def _launch(self, seqs: list[list[int]]) -> dict[str, Any]:
+        """Start one forward pass over ``seqs`` (ids with special tokens).
+
+        On CUDA nothing here waits for the device: inputs go through pinned memory, the
+        call is bracketed by CUDA events and the outputs are copied back asynchronously,
+        so the next batch can be launched before this one is collected."""
         import torch
 
         width = self._bucketed(max(len(s) for s in seqs))
-        pad = self.tokenizer.pad_token_id
         t0 = time.perf_counter()
-        ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
         mask = torch.zeros((len(seqs), width), dtype=torch.long)
         for i, s in enumerate(seqs):
             ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
             mask[i, : len(s)] = 1
         on_gpu = self.device.startswith("cuda")
+        handle: dict[str, Any] = {"t0": t0, "tokens": sum(len(s) for s in seqs), "items": len(seqs)}
         if on_gpu:
             ids = ids.pin_memory().to(self.device, non_blocking=True)
             mask = mask.pin_memory().to(self.device, non_blocking=True)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            handle["start"] = torch.cuda.Event(enable_timing=True)
+            handle["end"] = torch.cuda.Event(enable_timing=True)
+            handle["start"].record()
         elif self.device != "cpu":
             ids, mask = ids.to(self.device), mask.to(self.device)
-        if on_gpu:
-            torch.cuda.reset_peak_memory_stats(self.device)
         with torch.inference_mode():
             logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
             probs = torch.softmax(logits, dim=-1)
             if self.task == "token":
-                pos = probs[..., self.positive_idx]
-                best_p, best_i = pos.max(dim=-1)
-                out = (best_p.cpu(), best_i.cpu())
+                best_p, best_i = probs[..., self.positive_idx].max(dim=-1)
+                outs = (best_p, best_i)
             else:
-                out = probs.cpu()
-        latency_ms = (time.perf_counter() - t0) * 1000.0  # .cpu() waited for the device
-        peak = torch.cuda.max_memory_allocated(self.device) / 2**20 if on_gpu else None
-        ctx.call(latency_ms=latency_ms, input_tokens=sum(len(s) for s in seqs), output_tokens=0,
-                 items=len(seqs), peak_vram_mb=peak)
-        return out
+                outs = (probs,)
+            if on_gpu:
+                handle["end"].record()
+                handle["peak"] = torch.cuda.max_memory_allocated(self.device) / 2**20
+                outs = tuple(o.to("cpu", non_blocking=True) for o in outs)
+                handle["copied"] = torch.cuda.Event()
+                handle["copied"].record()
+            else:
+                outs = tuple(o.cpu() for o in outs)
+        handle["outs"] = outs
+        return handle
+
+    def _collect(self, handle: dict[str, Any], ctx: ScanContext):
+        """Wait for a launched pass, report it as one ModelCall, return its CPU outputs."""
+        if "copied" in handle:
+            handle["copied"].synchronize()
+            # device time of the forward pass itself (launches overlap, so wall time would double count)
+            latency_ms = handle["start"].elapsed_time(handle["end"])
+            peak = handle["peak"]
+        else:
+            latency_ms = (time.perf_counter() - handle["t0"]) * 1000.0
+            peak = None
+        ctx.call(latency_ms=latency_ms, input_tokens=handle["tokens"], output_tokens=0,
+                 items=handle["items"], peak_vram_mb=peak)
+        outs = handle["outs"]
+        return outs if self.task == "token" else outs[0]
+
+    def _forward(self, seqs: list[list[int]], ctx: ScanContext):
+        """One forward pass, waited for (localisation needs the answer at once)."""
+        return self._collect(self._launch(seqs), ctx)
 
     def _with_specials(self, ids: list[int]) -> list[int]:
         return self._special_prefix + ids + self._special_suffix
 
     def run(self, chunks: list[Chunk], ctx: ScanContext) -> None:
         items = [(i, self._with_specials(c.payload[0])) for i, c in enumerate(chunks)]
+        in_flight: deque = deque()
         for batch in self._batches(items):
-            out = self._forward([s for _, s in batch], ctx)
-            if self.task == "token":
-                best_p, best_i = out
-                for row, (ci, _) in enumerate(batch):
-                    self._token_findings(chunks[ci], best_p[row], best_i[row], ctx)
-            else:
-                flagged = []
-                for row, (ci, _) in enumerate(batch):
-                    p = out[row]
-                    k = max(self.positive_idx, key=lambda j: float(p[j]))
-                    if float(p[k]) >= self.spec.labels.threshold:
-                        flagged.append((chunks[ci], k, float(p[k])))
-                for chunk, k, prob in flagged:
-                    self._localise(chunk, k, prob, ctx)
-            ctx.chunks_done(len(batch))
+            in_flight.append((batch, self._launch([s for _, s in batch])))
+            if len(in_flight) > 1 or not self.device.startswith("cuda"):
+                self._finish(*in_flight.popleft(), chunks, ctx)
+        while in_flight:
+            self._finish(*in_flight.popleft(), chunks, ctx)
+
+    def _finish(self, batch, handle, chunks: list[Chunk], ctx: ScanContext) -> None:
+        out = self._collect(handle, ctx)
+        if self.task == "token":
+            best_p, best_i = out
+            for row, (ci, _) in enumerate(batch):
+                self._token_findings(chunks[ci], best_p[row], best_i[row], ctx)
+        else:
+            flagged = []
+            for row, (ci, _) in enumerate(batch):
+                p = out[row]
+                k = max(self.positive_idx, key=lambda j: float(p[j]))
+                if float(p[k]) >= self.spec.labels.threshold:
+                    flagged.append((chunks[ci], k, float(p[k])))
+            for chunk, k, prob in flagged:
+                self._localise(chunk, k, prob, ctx)
+        ctx.chunks_done(len(batch))
 
     # ---------------------------------------------------- token classification
     def _token_findings(self, chunk: Chunk, best_p, best_i, ctx: ScanContext) -> None:
