@@ -176,3 +176,27 @@ def test_two_flaws_in_one_chunk_are_both_localised(tmp_path, keyword_models):
     (tmp_path / "two.py").write_text("\n".join(lines) + "\n")
     result, _ = scan(tmp_path, [seq])
     assert [(f.start_line, f.end_line) for f in result.findings] == [(3, 3), (8, 8)]
+
+
+def test_two_cpu_processes_give_the_single_device_result(repo_zip, keyword_models, quiet_classifier):
+    from aegis_cli.scan.distributed import run_sharded
+
+    seq, tok = keyword_models
+    single, _ = scan(repo_zip, [seq, tok, quiet_classifier])
+    sink = MemorySink()
+    bus = EventBus([sink])
+    sharded = run_sharded(ScanOptions(target=str(repo_zip), models=[str(seq), str(tok), str(quiet_classifier)],
+                                      devices=["cpu", "cpu"]), bus)
+    bus.close()
+    strip = lambda fs: [(f.path, f.start_line, f.end_line, f.cwe, f.severity, sorted(f.models)) for f in fs]  # noqa: E731
+    assert strip(sharded.findings) == strip(single.findings) != []
+    assert {(s.path, s.reason) for s in sharded.skipped} == {(s.path, s.reason) for s in single.skipped}
+    assert sharded.files_scanned == single.files_scanned
+    # telemetry per device: each worker loaded each model and fed it its own shard
+    started = sink.of_type(ModelStarted)
+    assert sorted(e.name for e in started) == sorted(f"{m}@cpu#{r}" for m in ("kw-seq", "kw-tok", "quiet") for r in (0, 1))
+    quiet_calls = [c for c in sink.of_type(ModelCall) if c.model_id.startswith("quiet")]
+    single_quiet = next(m for m in single.models if m.name == "quiet")
+    assert sum(c.input_tokens for c in quiet_calls) == single_quiet.input_tokens
+    assert {c.model_id for c in quiet_calls} == {"quiet@0", "quiet@1"}
+    assert len(sink.of_type(RunStarted)) == 1 and len(sink.of_type(RunFinished)) == 1

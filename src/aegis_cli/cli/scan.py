@@ -55,6 +55,9 @@ def scan(
     no_tui: bool = typer.Option(False, "--no-tui", help="Plain progress and event lines on stderr, even in a terminal."),
     fail_on: FailOn = typer.Option(FailOn.high, "--fail-on", help="Exit 1 when a finding is at or above this severity."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda:N | mps."),
+    devices: str = typer.Option(None, "--devices",
+                                help="Several devices, comma-separated (cuda:0,cuda:1): one worker process each, "
+                                     "files sharded between them, results identical to one device."),
     precision: Precision = typer.Option(Precision.auto, "--precision", help="Model dtype (auto: bf16/fp16 on GPU, fp32 on CPU)."),
     quantize: Quantize = typer.Option(Quantize.none, "--quantize", help="bitsandbytes int8/int4 (CUDA only)."),
     batch_size: int = typer.Option(None, "--batch-size", min=1, help="Sequences per forward pass (default: 64 on GPU, 16 on CPU)."),
@@ -77,8 +80,11 @@ def scan(
     from aegis_cli.scan.pipeline import ScanOptions
     from aegis_cli.scan.runner import OutputOptions, execute_scan
 
+    device_list = [d.strip() for d in devices.split(",") if d.strip()] if devices else []
+    if len(device_list) == 1:
+        device, device_list = device_list[0], []
     options = ScanOptions(
-        target=str(target), models=list(model) if model else ["aegis-mini"], device=device,
+        target=str(target), models=list(model) if model else ["aegis-mini"], device=device, devices=device_list,
         precision=precision.value, quantize=quantize.value, batch_size=batch_size,
         include=list(include or []), exclude=list(exclude or []), max_file_bytes=max_file_bytes,
         consensus=consensus.value, allow_pickle=allow_pickle, trust_remote_code=trust_remote_code)

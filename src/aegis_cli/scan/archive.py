@@ -26,6 +26,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,7 @@ class SkipKind:
     EXCLUDED = "excluded"
     NESTED_ARCHIVE = "nested-archive"
     NOT_SOURCE = "not-source"
+    OTHER_SHARD = "other-shard"  # another worker of a multi-device scan reads it: never reported
 
 
 @dataclass(frozen=True)
@@ -255,9 +257,18 @@ class _Glob:
 class PathFilter:
     """``--include`` / ``--exclude`` globs on relative paths; exclude wins."""
 
-    def __init__(self, include: Sequence[str] = (), exclude: Sequence[str] = ()):
+    def __init__(self, include: Sequence[str] = (), exclude: Sequence[str] = (),
+                 shard: tuple[int, int] | None = None):
         self.include = [_Glob(p) for p in include if p.strip()]
         self.exclude = [_Glob(p) for p in exclude if p.strip()]
+        self.shard = shard
+
+    def in_shard(self, path: str) -> bool:
+        """A file belongs to exactly one shard, by a stable hash of its path."""
+        if self.shard is None:
+            return True
+        index, count = self.shard
+        return zlib.crc32(path.encode("utf-8", "surrogatepass")) % count == index
 
     def excluded_dir(self, path: str, name: str) -> str | None:
         """The exclude pattern that matches this folder, if any."""
@@ -320,6 +331,8 @@ def _file_skip(parts: Sequence[str], filters: PathFilter) -> tuple[str | None, S
     A None language with no skip means only the file's shebang can tell.
     """
     path = "/".join(parts)
+    if not filters.in_shard(path):
+        return None, Skip(path, "read by another shard", SkipKind.OTHER_SHARD)
     reason = filters.file_verdict(parts)
     if reason is not None:
         return None, Skip(path, reason, SkipKind.EXCLUDED)
@@ -846,16 +859,19 @@ def iter_sources(
     exclude: Sequence[str] = (),
     limits: Limits = Limits(),
     on_skip: Callable[[Skip], None] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> Iterator[SourceFile]:
     """Yield every scannable source file of a directory or ZIP archive, one at a time.
 
     The target is checked (and a ZIP's directory read) before this returns, so an
     unreadable target raises :class:`InputError` here, not in the middle of a scan.
     Every file or folder left out is passed to ``on_skip`` with its reason.
+    ``shard=(i, n)`` yields only the files of shard i of n (by a hash of the path; a
+    multi-device scan runs one shard per device); files of other shards are not skips.
     """
     kind, path = _resolve(target)
-    filters = PathFilter(include, exclude)
-    report = on_skip if on_skip is not None else _ignore
+    filters = PathFilter(include, exclude, shard)
+    report = _unless_other_shard(on_skip) if on_skip is not None else _ignore
     if kind == "dir":
         return _iter_dir(path, filters, limits, report)
     zf, fp = _open_zip(path, limits)
@@ -868,6 +884,7 @@ def count_candidates(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     limits: Limits = Limits(),
+    shard: tuple[int, int] | None = None,
 ) -> int | None:
     """How many files may be scanned (for progress totals), from names and headers alone.
 
@@ -876,7 +893,7 @@ def count_candidates(
     :func:`iter_sources` for an unreadable target.
     """
     kind, path = _resolve(target)
-    filters = PathFilter(include, exclude)
+    filters = PathFilter(include, exclude, shard)
     if kind == "dir":
         return sum(1 for _ in _plan_dir(path, filters, limits, _ignore))
     zf, fp = _open_zip(path, limits)
@@ -891,4 +908,12 @@ def count_candidates(
 
 def _ignore(_skip: Skip) -> None:
     pass
+
+
+def _unless_other_shard(report: Callable[[Skip], None]) -> Callable[[Skip], None]:
+    def forward(skip: Skip) -> None:
+        if skip.kind != SkipKind.OTHER_SHARD:
+            report(skip)
+
+    return forward
 

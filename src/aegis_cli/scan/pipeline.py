@@ -60,6 +60,8 @@ class ScanOptions:
     allow_pickle: bool = False
     trust_remote_code: bool = False
     sample_hz: float = 2.0
+    devices: list[str] = field(default_factory=list)  # several: one worker process per device
+    shard: tuple[int, int] | None = None  # (index, count): this process reads one shard of the files
 
 
 @dataclass
@@ -147,7 +149,7 @@ class _Reader:
 
     def sources(self) -> Iterator[SourceFile]:
         o = self.options
-        for f in iter_sources(o.target, include=o.include, exclude=o.exclude,
+        for f in iter_sources(o.target, include=o.include, exclude=o.exclude, shard=o.shard,
                               limits=Limits(max_file_bytes=o.max_file_bytes), on_skip=self._on_skip):
             self.files += 1
             self.languages[f.language] += 1
@@ -217,7 +219,7 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanResu
     started_at = _now_iso()
     # the target is checked first: a bad target is an input error, not a failed model
     files_total = count_candidates(options.target, include=options.include, exclude=options.exclude,
-                                   limits=Limits(max_file_bytes=options.max_file_bytes))
+                                   limits=Limits(max_file_bytes=options.max_file_bytes), shard=options.shard)
     presets = load_presets()
     specs = [resolve(m, presets) for m in options.models]
     _unique_ids(specs)

@@ -74,6 +74,28 @@ class ScanResult:
     def has_findings_at(self, threshold: str) -> bool:
         return any(at_or_above(f.severity, threshold) for f in self.findings)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], sources: dict[str, str] | None = None) -> ScanResult:
+        """Rebuild a result from ``to_dict()`` (a worker process of a multi-device scan sends this)."""
+        model_fields = ModelSummary.__dataclass_fields__.keys()
+        summary = data.get("summary", {})
+        return cls(
+            target=data["target"],
+            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+            models=[ModelSummary(**{k: v for k, v in m.items() if k in model_fields}) for m in data.get("models", [])],
+            skipped=[SkippedFile(s["path"], s["reason"]) for s in data.get("skipped", [])],
+            files_scanned=summary.get("files_scanned", 0),
+            chunks=summary.get("chunks", 0),
+            languages=dict(summary.get("languages", {})),
+            started_at=data.get("started_at", ""),
+            finished_at=data.get("finished_at", ""),
+            duration_s=data.get("duration_s", 0.0),
+            tool_version=data.get("tool", {}).get("version", ""),
+            consensus=data.get("consensus", "union"),
+            warnings=list(data.get("warnings", [])),
+            sources=dict(sources or {}),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "tool": {"name": "aegis", "version": self.tool_version},

@@ -78,7 +78,12 @@ def execute_scan(options: ScanOptions, out: OutputOptions) -> int:
         sampler.start()
 
         def job() -> ScanResult:
-            r = run_scan(options, bus, sampler=sampler)
+            if len(options.devices) > 1:
+                from aegis_cli.scan.distributed import run_sharded
+
+                r = run_sharded(options, bus, sampler=sampler)
+            else:
+                r = run_scan(options, bus, sampler=sampler)
             if out.output is not None:  # written before the dashboard lets go, so nothing waits on a person
                 write_outputs(r, fmt, out.output)
             return r
