@@ -20,6 +20,9 @@ CORE = [
     "aegis_cli.providers.presets",
     "aegis_cli.telemetry.lines",
     "aegis_cli.telemetry.console",
+    "aegis_cli.scan.export",
+    "aegis_cli.textsafe",
+    "aegis_cli.scan.distributed",
     "aegis_cli.redact",
     "aegis_cli.errors",
 ]
