@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 MASK = "***"
-_SECRET_NAME = re.compile(r"(?:^|[_\-.\s])(?:api[_\-]?key|key|token|secret|password|passwd|pwd|credentials?)$", re.I)
+_SECRET_NAME = re.compile(r"(?:^|[_\-.\s])(?:api[_\-]?key|key|token|secret|password|passwd|credentials?)$", re.I)
 # Tokenizer settings that end in "_token" but hold vocabulary, not credentials.
 _NOT_SECRET = {f"{p}_token" for p in ("pad", "eos", "bos", "unk", "sep", "cls", "mask", "special", "chat")}
 _KNOWN = {"COMET_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OPENAI_API_KEY", "WANDB_API_KEY"}

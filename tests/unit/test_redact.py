@@ -4,7 +4,8 @@ from aegis_cli.redact import MASK, Scrubber, is_secret_name, redact_mapping, scr
 def test_secret_names():
     for name in ("COMET_API_KEY", "HF_TOKEN", "my_secret", "db.password", "OPENAI_API_KEY", "api-key", "token"):
         assert is_secret_name(name), name
-    for name in ("pad_token", "eos_token", "max_new_tokens", "monkey", "tokenizer", "keyword", "learning_rate"):
+    for name in ("pad_token", "eos_token", "max_new_tokens", "monkey", "tokenizer", "keyword", "learning_rate",
+                 "PWD", "OLDPWD", "PATH"):
         assert not is_secret_name(name), name
 
 
