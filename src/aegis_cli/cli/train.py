@@ -1,0 +1,87 @@
+"""`aegis train`: fine-tune a model from a YAML config and keep an honest report of the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperCommand
+
+from aegis_cli.cli.common import handle_errors
+
+_RESUME_LATEST = "latest"
+
+
+class _OptionalResumeCommand(TyperCommand):
+    """Lets ``--resume`` stand alone (resume the latest checkpoint) or take a CHECKPOINT path."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        fixed: list[str] = []
+        for i, arg in enumerate(args):
+            fixed.append(arg)
+            if arg == "--resume" and (i + 1 == len(args) or args[i + 1].startswith("-")):
+                fixed.append(_RESUME_LATEST)
+        return super().parse_args(ctx, fixed)
+
+
+@handle_errors
+def train(
+    config: Path = typer.Option(..., "--config", "-c", help="Training config (YAML), e.g. configs/finetuning_config.yaml."),
+    overrides: list[str] = typer.Option([], "--set", help="Override a config value: --set training.max_steps=50 (repeatable)."),
+    resume: str = typer.Option(None, "--resume", metavar="[CHECKPOINT]",
+                               help="Resume from a checkpoint directory; alone, the latest checkpoint of this run."),
+    no_tui: bool = typer.Option(False, "--no-tui", help="Plain progress lines even in a terminal."),
+    telemetry_log: Path = typer.Option(None, "--telemetry-log", help="Record every telemetry event as JSON lines."),
+) -> None:
+    """Fine-tune a model; writes report.md, telemetry.png and history.json to reporting.output_dir/<project_name>."""
+    import os
+
+    from aegis_cli.config.loader import load_config
+    from aegis_cli.config.train import TrainConfig
+    from aegis_cli.telemetry.bus import EventBus
+    from aegis_cli.telemetry.sinks import JsonlRecorder
+    from aegis_cli.train.console import TrainConsoleSink
+    from aegis_cli.train.runner import run_training
+
+    cfg = load_config(config, TrainConfig, overrides)
+    zero = os.environ.get("RANK", "0") in ("", "0")
+    sinks: list[Any] = []
+    if zero:
+        # The live dashboard (a TUI sink on this bus) is its own feature; until it lands a
+        # terminal gets the same plain lines as --no-tui.
+        sinks.append(TrainConsoleSink())
+        if telemetry_log is not None:
+            sinks.append(JsonlRecorder(telemetry_log))
+    bus = EventBus(sinks)
+    try:
+        outcome = run_training(cfg, bus=bus, resume=resume, config_path=config)
+    finally:
+        stats = bus.close()
+    if not zero:
+        raise typer.Exit(outcome.exit_code)
+    from rich.console import Console
+    from rich.text import Text
+
+    from aegis_cli.cli.common import err_console, state
+
+    out = Console(highlight=False, soft_wrap=True)
+    for s in stats:
+        if s.dropped or s.error:
+            err_console().print(Text(f"telemetry: {s.line()}", style="yellow"))
+    rows = [("report", outcome.report_md), ("telemetry", outcome.telemetry_png), ("history", outcome.history_json)]
+    if outcome.final_dir is not None:
+        rows.append(("model", outcome.final_dir))
+    if telemetry_log is not None:
+        rows.append(("events", telemetry_log))
+    for name, path in rows:
+        out.print(Text(f"{name + ':':<11}{path}"))
+    for problem in outcome.report_errors:
+        err_console().print(Text(f"report: {problem}", style="red"))
+    if outcome.status == "failed" and state["debug"] and outcome.traceback:
+        err_console().print(Text(outcome.traceback))
+    raise typer.Exit(outcome.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train", cls=_OptionalResumeCommand)(train)

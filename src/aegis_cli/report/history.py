@@ -1,0 +1,364 @@
+"""history.json: the permanent, resumable record of a training run.
+
+One JSON document (schema ``aegis.train-history``, versioned) with every logged step
+and its telemetry aggregates (``entries``), evaluations, and the run segments (one per
+``train()`` call: start, end, status, world size, whole-segment hardware totals).
+
+* Written atomically (temporary file in the same directory, fsync, ``os.replace``): a
+  crash or a full disk leaves the previous version intact.
+* Resumable: ``resume_at(step)`` drops entries after the checkpoint's step and starts a
+  new segment, so nothing is duplicated; ``merge_log_history`` fills in steps the
+  checkpoint's ``trainer_state.json`` logged but this file had not saved yet.
+* A corrupt file is never silently replaced: ``load`` raises :class:`HistoryCorrupt`
+  and ``backup_corrupt`` moves it aside as ``history.json.corrupt-<timestamp>``.
+
+This module imports neither torch nor transformers (``aegis report`` reads it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from aegis_cli.errors import AegisError
+
+SCHEMA = "aegis.train-history"
+SCHEMA_VERSION = 1
+FILENAME = "history.json"
+STATUSES = ("running", "completed", "failed", "interrupted")
+
+#: the per-step fields of an entry, in order (None = unknown, shown N/A)
+ENTRY_FIELDS = (
+    "step", "epoch", "t", "seg", "loss", "lr", "grad_norm", "samples", "interval_s", "steps",
+    "samples_per_s", "tokens", "tokens_per_s", "vram_peak_mb", "vram_mean_mb", "power_min_w",
+    "power_mean_w", "power_max_w", "util_pct", "temp_max_c", "energy_j", "energy_estimated", "hw_samples",
+)
+
+
+class HistoryCorrupt(AegisError):
+    """history.json exists but cannot be read as a training history."""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _finite_or_none(value: Any) -> Any:
+    """JSON has no NaN: a non-finite float is written as null with the reason kept elsewhere."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_current_umask()  # what open() would give; mkstemp's 0600 is too strict for reports
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never a torn one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, _FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_text(path: Path, text: str, *, fsync: bool = False) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), fsync=fsync)
+
+
+class History:
+    """The history document plus the operations that keep it consistent."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+
+    # ------------------------------------------------------------ creation
+    @classmethod
+    def new(cls, project_name: str, run_id: str, **fields: Any) -> History:
+        from aegis_cli import __version__
+
+        now = utc_now()
+        data: dict[str, Any] = {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "aegis_version": __version__,
+            "project_name": project_name,
+            "run_id": run_id,
+            "status": "running",
+            "error": None,
+            "created_at": now,
+            "updated_at": now,
+            "global_step": 0,
+            "max_steps": None,
+            "batch": {"per_device": None, "grad_accum": None, "world_size": None},
+            "model": {},
+            "config": {},
+            "hardware": {},
+            "segments": [],
+            "entries": [],
+            "evals": [],
+            "final_metrics": {},
+            "warnings": [],
+            "checkpoints": [],
+            "hub": None,
+            "comet": None,
+        }
+        data.update(fields)
+        return cls(data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> History:
+        """Read and check a history file. Raises HistoryCorrupt (never returns a partial one)."""
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise HistoryCorrupt(f"cannot read {p}: {exc.strerror or exc}", "check the file's permissions") from exc
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise HistoryCorrupt(f"{p} is not valid JSON ({exc})", "it was moved aside; see the .corrupt-* file") from exc
+        problem = check(data)
+        if problem:
+            raise HistoryCorrupt(f"{p} is not an aegis training history: {problem}", "it was moved aside; see the .corrupt-* file")
+        return cls(data)
+
+    @staticmethod
+    def backup_corrupt(path: str | Path) -> Path:
+        """Move a damaged history aside (``history.json.corrupt-<UTC timestamp>``) and return the new path."""
+        p = Path(path)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        target = p.with_name(f"{p.name}.corrupt-{stamp}")
+        n = 1
+        while target.exists():
+            target = p.with_name(f"{p.name}.corrupt-{stamp}-{n}")
+            n += 1
+        os.replace(p, target)
+        return target
+
+    # ------------------------------------------------------------- access
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return self.data["entries"]
+
+    @property
+    def segments(self) -> list[dict[str, Any]]:
+        return self.data["segments"]
+
+    @property
+    def evals(self) -> list[dict[str, Any]]:
+        return self.data["evals"]
+
+    @property
+    def current_segment(self) -> dict[str, Any] | None:
+        return self.segments[-1] if self.segments else None
+
+    @property
+    def last_step(self) -> int:
+        return self.entries[-1]["step"] if self.entries else 0
+
+    # ----------------------------------------------------------- segments
+    def start_segment(self, start_step: int, world_size: int, *, resumed_from: int | None = None) -> dict[str, Any]:
+        """Open a new run segment (the previous one, if still running, is closed as interrupted)."""
+        cur = self.current_segment
+        if cur is not None and cur["status"] == "running":
+            # the process that ran it died without a word (kill -9, power loss)
+            cur["status"] = "interrupted"
+            cur["error"] = cur.get("error") or "the process ended without closing this segment (killed?)"
+            cur["ended_at"] = cur.get("ended_at") or cur.get("updated_at")
+        segment = {
+            "index": len(self.segments),
+            "started_at": utc_now(),
+            "updated_at": utc_now(),
+            "ended_at": None,
+            "start_step": start_step,
+            "end_step": start_step,
+            "status": "running",
+            "error": None,
+            "duration_s": 0.0,
+            "world_size": world_size,
+            "resumed_from": resumed_from,
+            "telemetry": None,
+        }
+        self.segments.append(segment)
+        self.data["status"] = "running"
+        self.data["error"] = None
+        return segment
+
+    def update_segment(self, *, end_step: int, duration_s: float, telemetry: dict[str, Any] | None) -> None:
+        seg = self.current_segment
+        if seg is None:
+            return
+        seg["end_step"] = end_step
+        seg["duration_s"] = duration_s
+        seg["updated_at"] = utc_now()
+        if telemetry is not None:
+            seg["telemetry"] = telemetry
+        self.data["global_step"] = end_step
+
+    def end_segment(self, status: str, *, error: str | None = None, end_step: int, duration_s: float,
+                    telemetry: dict[str, Any] | None) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        self.update_segment(end_step=end_step, duration_s=duration_s, telemetry=telemetry)
+        seg = self.current_segment
+        if seg is not None:
+            seg["status"] = status
+            seg["error"] = error
+            seg["ended_at"] = utc_now()
+        self.data["status"] = status
+        self.data["error"] = error
+
+    # ------------------------------------------------------------- resume
+    def resume_at(self, step: int) -> int:
+        """Forget everything logged after ``step`` (the checkpoint being resumed); returns entries dropped."""
+        before = len(self.entries)
+        self.data["entries"] = [e for e in self.entries if e["step"] <= step]
+        self.data["evals"] = [e for e in self.evals if e["step"] <= step]
+        self.data["checkpoints"] = [c for c in self.data.get("checkpoints", []) if c.get("step", 0) <= step]
+        self.data["final_metrics"] = {}
+        self.data["global_step"] = step
+        return before - len(self.entries)
+
+    def merge_log_history(self, log_history: list[dict[str, Any]], upto_step: int) -> int:
+        """Add steps the Trainer logged (``trainer_state.json``) that this history lacks.
+
+        Their loss, learning rate and grad norm are the Trainer's; telemetry for them is
+        unknown (None). Returns the number of entries added.
+        """
+        have = {e["step"] for e in self.entries}
+        added = []
+        for log in log_history or []:
+            step = log.get("step")
+            if not isinstance(step, int) or step > upto_step or step in have:
+                continue
+            if "loss" in log:
+                entry = empty_entry(step)
+                entry.update(
+                    epoch=log.get("epoch"), loss=_finite_or_none(log.get("loss")), lr=log.get("learning_rate"),
+                    grad_norm=_finite_or_none(log.get("grad_norm")), from_checkpoint=True,
+                )
+                added.append(entry)
+                have.add(step)
+            elif any(str(k).startswith("eval_") for k in log) and not any(e["step"] == step for e in self.evals):
+                self.evals.append({"step": step, "epoch": log.get("epoch"),
+                                   "metrics": {k: _finite_or_none(v) for k, v in log.items() if k.startswith("eval_")}})
+        if added:
+            self.data["entries"] = sorted(self.entries + added, key=lambda e: e["step"])
+            self.evals.sort(key=lambda e: e["step"])
+        return len(added)
+
+    # ------------------------------------------------------------ entries
+    def add_entry(self, entry: dict[str, Any]) -> None:
+        if self.entries and entry["step"] <= self.entries[-1]["step"]:
+            # never two entries for one step (a re-log after resume replaces the old one)
+            self.data["entries"] = [e for e in self.entries if e["step"] < entry["step"]]
+        self.entries.append({k: _finite_or_none(v) for k, v in entry.items()})
+
+    def add_eval(self, step: int, epoch: float | None, metrics: dict[str, Any]) -> None:
+        self.data["evals"] = [e for e in self.evals if e["step"] != step]
+        self.evals.append({"step": step, "epoch": epoch, "metrics": {k: _finite_or_none(v) for k, v in metrics.items()}})
+
+    def warn(self, text: str) -> None:
+        if text not in self.data["warnings"]:
+            self.data["warnings"].append(text)
+
+    # -------------------------------------------------------------- write
+    def to_json(self) -> str:
+        self.data["updated_at"] = utc_now()
+        head = _sanitize({k: v for k, v in self.data.items() if k != "entries"})
+        body = json.dumps(head, ensure_ascii=False, indent=1, allow_nan=False, default=str)
+        # one compact line per entry: readable, diffable, and fast to write at 100k steps
+        lines = ",\n".join("  " + json.dumps(e, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+                           for e in self.entries)
+        assert body.endswith("\n}")
+        return body[:-2] + ',\n "entries": [\n' + lines + "\n ]\n}\n"
+
+    def save(self, path: str | Path) -> None:
+        atomic_write_text(Path(path), self.to_json(), fsync=True)
+
+    def snapshot(self) -> History:
+        """A copy that later changes to this history do not touch (entries are never mutated in place)."""
+        data = dict(self.data)
+        for key in ("entries", "evals", "segments", "warnings", "checkpoints"):
+            data[key] = [dict(x) if isinstance(x, dict) else x for x in self.data.get(key) or []]
+        return History(data)
+
+
+def empty_entry(step: int) -> dict[str, Any]:
+    entry: dict[str, Any] = dict.fromkeys(ENTRY_FIELDS)
+    entry["step"] = step
+    entry["energy_estimated"] = False
+    return entry
+
+
+def check(data: Any) -> str | None:
+    """Why ``data`` is not a usable history, or None."""
+    if not isinstance(data, dict):
+        return "the top level is not an object"
+    if data.get("schema") != SCHEMA:
+        return f"schema is {data.get('schema')!r}, expected {SCHEMA!r}"
+    version = data.get("schema_version")
+    if not isinstance(version, int):
+        return "schema_version is missing"
+    if version > SCHEMA_VERSION:
+        return f"schema_version {version} is newer than this aegis understands ({SCHEMA_VERSION}); upgrade aegis"
+    for key, kind in (("entries", list), ("segments", list), ("evals", list), ("project_name", str)):
+        if not isinstance(data.get(key), kind):
+            return f"{key!r} is missing or not a {kind.__name__}"
+    last = -1
+    for i, e in enumerate(data["entries"]):
+        if not isinstance(e, dict) or not isinstance(e.get("step"), int):
+            return f"entry {i} has no integer step"
+        if e["step"] <= last:
+            return f"entry {i} (step {e['step']}) is out of order"
+        last = e["step"]
+    for i, s in enumerate(data["segments"]):
+        if not isinstance(s, dict) or s.get("status") not in STATUSES:
+            return f"segment {i} has no valid status"
+    return None
+
+
+def from_log_history(project_name: str, run_id: str, log_history: list[dict[str, Any]], upto_step: int) -> History:
+    """A history rebuilt from a checkpoint's ``trainer_state.json`` log (no telemetry: those figures are None)."""
+    history = History.new(project_name, run_id)
+    history.merge_log_history(log_history, upto_step)
+    history.warn(
+        f"steps up to {upto_step} were rebuilt from the checkpoint's trainer_state.json: "
+        "their loss and learning rate are the Trainer's, their hardware telemetry is unknown"
+    )
+    return history
+
+
+def _sanitize(value: Any) -> Any:
+    if isinstance(value, float):
+        return _finite_or_none(value)
+    if isinstance(value, dict):
+        return {str(k): _sanitize(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_sanitize(v) for v in value]
+    return value
