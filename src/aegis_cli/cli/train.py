@@ -45,6 +45,12 @@ def train(
     from aegis_cli.train.runner import run_training
 
     cfg = load_config(config, TrainConfig, overrides)
+    if not cfg.reporting.use_comet_ml and "comet_ml" not in cfg.reporting.report_to:
+        # transformers imports comet_ml whenever it is installed (and comet_ml hooks other imports);
+        # with Comet off, this process never loads it: a None entry makes `import comet_ml` fail
+        import sys
+
+        sys.modules.setdefault("comet_ml", None)  # type: ignore[arg-type]
     zero = os.environ.get("RANK", "0") in ("", "0")
     sinks: list[Any] = []
     if zero:

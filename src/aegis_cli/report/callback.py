@@ -118,6 +118,7 @@ class AutomatedReportCallback(TrainerCallback):
         charts: bool = True,
         sample_hardware: bool = True,
         run_id: str | None = None,
+        end_comet_experiment: bool | None = None,
     ):
         if report_every < 1:
             raise ValueError("report_every must be >= 1")
@@ -137,6 +138,9 @@ class AutomatedReportCallback(TrainerCallback):
         self.charts = charts
         self.sample_hardware = sample_hardware
         self.run_id = run_id or uuid.uuid4().hex[:12]
+        #: end the Comet experiment in close(): None = only one this callback created (not the
+        #: CometCallback's); the CLI passes True since nothing logs to it after the run
+        self.end_comet_experiment = end_comet_experiment
 
         self.history: History | None = None
         self.writer: ReportWriter | None = None
@@ -241,7 +245,7 @@ class AutomatedReportCallback(TrainerCallback):
         if self.comet is not None:
             self.comet.log_assets([self.writer.report_path, self.writer.chart_path, self.writer.history_path],
                                   step=self.history.data.get("global_step"))
-            self.comet.end()
+            self.comet.end(shared_too=bool(self.end_comet_experiment))
             self.history.data["comet"] = self.comet.info()
             if self.comet.archive:
                 self._log("info", f"Comet offline archive: {self.comet.archive}", "comet")

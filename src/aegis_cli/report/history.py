@@ -254,9 +254,9 @@ class History:
         added = []
         for log in log_history or []:
             step = log.get("step")
-            if not isinstance(step, int) or step > upto_step or step in have:
+            if not isinstance(step, int) or step > upto_step:
                 continue
-            if "loss" in log:
+            if "loss" in log and step not in have:
                 entry = empty_entry(step)
                 entry.update(
                     epoch=log.get("epoch"), loss=_finite_or_none(log.get("loss")), lr=log.get("learning_rate"),

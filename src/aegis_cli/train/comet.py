@@ -112,21 +112,20 @@ class CometLogger:
             if Path(path).is_file():
                 self._guard(lambda p=path: self.experiment.log_asset(str(p), file_name=Path(p).name, step=step, overwrite=True))
 
-    def end(self) -> None:
-        """End an experiment we own (a shared one is left to its owner) and note the archive path."""
+    def end(self, *, shared_too: bool = False) -> None:
+        """End the experiment (a shared one only with ``shared_too``) and note the offline archive path."""
         if self.experiment is None:
             return
         exp = self.experiment
-        if not self.shared:
+        ended = not self.shared or shared_too
+        if ended:
             self._guard(exp.end)
         if _is_offline(exp):
             name = getattr(exp, "_get_offline_archive_file_name", None)
             directory = getattr(exp, "offline_directory", None) or str(self.offline_directory)
-            if callable(name) and not self.shared:
-                self.archive = str(Path(directory) / name())
-            else:
-                self.archive = None
-                self.offline_directory = Path(directory)
+            self.offline_directory = Path(directory)
+            # written by end(); a shared experiment left running writes it when its owner ends it
+            self.archive = str(Path(directory) / name()) if ended and callable(name) else None
         self.url = self.url or self._url()
 
     def info(self) -> dict[str, Any]:

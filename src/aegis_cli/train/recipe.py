@@ -224,6 +224,9 @@ def training_arguments(config: TrainConfig, *, has_eval: bool):
         "dataloader_pin_memory": cuda,
         "remove_unused_columns": False,
     }
+    if not cuda and world_info()[2] > 1:
+        # torchrun on CPU: accelerate only sets up multi-process CPU training (gloo) when asked
+        kwargs.update(use_cpu=True, ddp_backend="gloo")
     if t.max_steps is not None:
         kwargs["max_steps"] = t.max_steps
     else:

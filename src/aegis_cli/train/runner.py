@@ -171,7 +171,7 @@ def run_training(
         chart_every_s=config.reporting.chart_every_s, bus=bus, config=config_snapshot(config),
         model_meta={"base": config.model.base, "task": config.model.task},
         use_comet_ml=config.reporting.use_comet_ml, comet_project=config.reporting.comet_project,
-        comet_workspace=config.reporting.comet_workspace, auto_close=False,
+        comet_workspace=config.reporting.comet_workspace, auto_close=False, end_comet_experiment=True,
     )
     if stop is not None:
         callback._stop = stop  # a UI's stop button and Ctrl-C share one flag

@@ -1,0 +1,73 @@
+"""`aegis train` through the CLI: the shipped config runs, progress lines, exit codes, readable errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from aegis_cli.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "configs" / "finetuning_config.yaml"
+STEP_LINE = re.compile(r"^step +(\d+)/(\d+)  loss (\d+\.\d{4})  lr \S+  samples/s [\d,.]+  tok/s [\d,]+  VRAM N/A  power N/A$")
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(app, ["train", *args], catch_exceptions=False)
+
+
+def test_shipped_config_trains_and_writes_the_three_artifacts(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the shipped config names its data relative to the repository
+    monkeypatch.setenv("AEGIS_CACHE", str(tmp_path / "cache"))  # builds builtin:tiny-causal-lm from scratch
+    log = tmp_path / "events.jsonl"
+    result = _invoke(
+        "--config", str(SHIPPED), "--no-tui", "--telemetry-log", str(log),
+        "--set", "training.max_steps=6", "--set", "training.logging_steps=2", "--set", "training.eval.steps=3",
+        "--set", "training.save_steps=null", "--set", "reporting.use_comet_ml=false",
+        "--set", f"reporting.output_dir={tmp_path / 'reports'}", "--set", f"training.output_dir={tmp_path / 'runs'}",
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    steps = [STEP_LINE.match(line) for line in lines if line.startswith("step ")]
+    assert [int(m.group(1)) for m in steps if m] == [2, 4, 6], lines
+    report_dir = tmp_path / "reports" / "aegis-smoke"
+    for name in ("report.md", "telemetry.png", "history.json"):
+        assert (report_dir / name).is_file()
+        assert f"{report_dir / name}" in result.stdout
+    history = json.loads((report_dir / "history.json").read_text())
+    # the printed losses are the recorded ones
+    assert [float(m.group(3)) for m in steps] == [round(e["loss"], 4) for e in history["entries"]]
+    assert history["model"]["base"] == "builtin:tiny-causal-lm" and history["status"] == "completed"
+    assert any(line.startswith("[SUCCESS] Train completed") for line in lines)
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    kinds = {e["type"] for e in events}
+    assert {"RunStarted", "TrainStep", "TrainLog", "LogMessage", "RunFinished", "HardwareSample"} <= kinds
+    assert [e["step"] for e in events if e["type"] == "TrainStep"] == [2, 4, 6]
+
+
+def test_config_errors_are_readable_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("project_name: x\nmodel:\n  base: m\n  tsk: causal_lm\ndataset:\n  source: d.jsonl\ntraining: {}\n")
+    result = _invoke("--config", str(bad))
+    assert result.exit_code == 2
+    err = result.stderr
+    assert "error:" in err and "bad.yaml has 2 problems" in err
+    assert "bad.yaml:4: model.tsk: unknown key 'tsk'" in err
+    assert "set training.epochs or training.max_steps" in err
+    assert "Traceback" not in err and result.stdout == ""
+
+
+def test_missing_data_and_missing_checkpoint_are_clear(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"project_name: x\nmodel:\n  base: builtin:tiny-causal-lm\ndataset:\n  source: nowhere.jsonl\n"
+                   f"training:\n  max_steps: 2\n  output_dir: {tmp_path / 'runs'}\nreporting:\n  use_comet_ml: false\n")
+    result = _invoke("--config", str(cfg), "--resume")  # bare --resume: the latest checkpoint
+    assert result.exit_code == 2
+    assert "no checkpoint to resume in" in result.stderr and "save_steps" in result.stderr
+    result = _invoke("--config", str(cfg), "--resume", str(tmp_path))
+    assert result.exit_code == 2 and "is not a training checkpoint" in result.stderr
+    result = _invoke("--config", str(cfg))
+    assert result.exit_code == 2 and "dataset file nowhere.jsonl not found" in result.stderr
