@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from aegis_cli.errors import AegisError
-from aegis_cli.scan.findings import sort_key
+from aegis_cli.scan.findings import Finding, sort_key
 from aegis_cli.scan.pipeline import ScanOptions, _now_iso
 from aegis_cli.scan.result import ScanResult
 from aegis_cli.telemetry.events import (
@@ -60,7 +60,8 @@ def _worker(options: dict[str, Any], rank: int, device: str, q: Any, threads: in
         from aegis_cli.scan.pipeline import run_scan
 
         result = run_scan(opts, _QueueBus(q, rank))
-        q.put(("result", rank, (result.to_dict(), result.sources)))
+        per_model = {name: [f.to_dict() for f in fs] for name, fs in result.model_findings.items()}
+        q.put(("result", rank, (result.to_dict(), result.sources, per_model)))
     except AegisError as err:
         q.put(("error", rank, (err.message, err.hint, int(err.exit_code))))
     except BaseException as exc:  # reported, never lost
@@ -92,7 +93,7 @@ def run_sharded(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanR
                          name=f"aegis-scan-{rank}", daemon=True) for rank, device in enumerate(devices)]
     for p in procs:
         p.start()
-    results: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
+    results: dict[int, tuple[dict[str, Any], dict[str, str], dict[str, list]]] = {}
     errors: dict[int, tuple[str, str | None, int]] = {}
     names: dict[tuple[int, str], str] = {}
     skipped_seen: set[tuple[str, str]] = set()
@@ -164,7 +165,11 @@ def _forward(event: Event, rank: int, device: str, unique: bool, bus: Any, names
 
 
 def _merge(options: ScanOptions, results: dict, devices: list[str], unique: bool) -> ScanResult:
-    parts = {rank: ScanResult.from_dict(data, sources) for rank, (data, sources) in results.items()}
+    parts = {rank: ScanResult.from_dict(data, sources) for rank, (data, sources, _) in results.items()}
+    per_model: dict[str, list[Finding]] = {}
+    for _, _, model_findings in results.values():  # a model's findings across devices, under its own name
+        for name, items in model_findings.items():
+            per_model.setdefault(name, []).extend(Finding.from_dict(f) for f in items)
     first = parts[min(parts)]
     findings = [f for r in parts.values() for f in r.findings]
     models = []
@@ -190,4 +195,5 @@ def _merge(options: ScanOptions, results: dict, devices: list[str], unique: bool
         languages=languages, tool_version=first.tool_version, consensus=options.consensus,
         warnings=[w for r in parts.values() for w in r.warnings],
         sources={p: t for r in parts.values() for p, t in r.sources.items()},
+        model_findings={name: sorted(fs, key=sort_key) for name, fs in per_model.items()},
     )

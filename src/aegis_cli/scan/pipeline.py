@@ -231,6 +231,7 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanResu
 
     summaries: list[ModelSummary] = []
     all_findings: list[Finding] = []
+    per_model: dict[str, list[Finding]] = {}
     sources: dict[str, str] = {}
     sources_bytes = 0
     first_reader: _Reader | None = None
@@ -331,6 +332,7 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanResu
             if interval is not None and interval.energy_j is not None:
                 summary.energy_j, summary.energy_estimated = interval.energy_j, interval.energy_estimated
         all_findings.extend(model_findings)
+        per_model[spec.name] = model_findings
         if error is not None:
             summary.status, summary.error = "failed", error
             bus.publish(ModelFailed(model_id=spec.model_id, error=error, name=spec.name))
@@ -355,6 +357,7 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanResu
         started_at=started_at, finished_at=_now_iso(), duration_s=time.monotonic() - started,
         tool_version=__version__, consensus=options.consensus,
         sources={p: t for p, t in sources.items() if any(f.path == p for f in merged)},
+        model_findings=per_model,
     )
     failed = [m for m in summaries if m.status == "failed"]
     status = "failed" if len(failed) == len(summaries) else "completed"

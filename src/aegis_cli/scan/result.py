@@ -63,6 +63,8 @@ class ScanResult:
     warnings: list[str] = field(default_factory=list)
     # path -> text of scanned files that have findings (for snippets and the TUI code view)
     sources: dict[str, str] = field(default_factory=dict, repr=False)
+    # each model's own findings before models are merged (aegis eval scores them one by one)
+    model_findings: dict[str, list[Finding]] = field(default_factory=dict, repr=False)
 
     @property
     def failed_models(self) -> list[ModelSummary]:

@@ -8,13 +8,11 @@ nor textual; each format's module is imported when it is first used.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
-import stat
 from pathlib import Path
 
-from aegis_cli.errors import AegisError, ExitCode, InputError
+from aegis_cli.errors import InputError
+from aegis_cli.fsutil import atomic_write_text
 from aegis_cli.scan.result import ScanResult
 
 FORMATS: tuple[str, ...] = ("table", "json", "sarif", "markdown")
@@ -60,30 +58,5 @@ def render(result: ScanResult, fmt: str, *, color: bool = False, width: int | No
 
 
 def write(result: ScanResult, fmt: str, path: Path) -> None:
-    """Write ``result`` to ``path`` atomically: a temporary file in the same folder, then
-    ``os.replace``. A reader never sees half a file, and a failed write leaves the
-    previous file as it was."""
-    text = render(result, fmt)
-    path = Path(path)
-    folder = path.parent
-    tmp = folder / f".{path.name[:64]}.{secrets.token_hex(4)}.tmp"  # short: a 255-byte name must still work
-    try:
-        # 0o666 through the umask, like any new file; an existing file keeps its mode
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            with contextlib.suppress(FileNotFoundError):
-                os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-    except OSError as exc:
-        raise AegisError(
-            f"could not write {path}: {exc.strerror or exc}",
-            "check that the folder exists and is writable, and that the disk has space",
-            exit_code=ExitCode.FAILED,
-        ) from exc
+    """Write ``result`` to ``path`` atomically (see :func:`aegis_cli.fsutil.atomic_write_text`)."""
+    atomic_write_text(Path(path), render(result, fmt))
