@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from aegis_cli.cli.main import app
+from aegis_cli.report.history import rows
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "configs" / "finetuning_config.yaml"
@@ -39,7 +40,7 @@ def test_shipped_config_trains_and_writes_the_three_artifacts(tmp_path, monkeypa
         assert f"{report_dir / name}" in result.stdout
     history = json.loads((report_dir / "history.json").read_text())
     # the printed losses are the recorded ones
-    assert [float(m.group(3)) for m in steps] == [round(e["loss"], 4) for e in history["entries"]]
+    assert [float(m.group(3)) for m in steps] == [round(e["loss"], 4) for e in rows(history)]
     assert history["model"]["base"] == "builtin:tiny-causal-lm" and history["status"] == "completed"
     assert any(line.startswith("[SUCCESS] Train completed") for line in lines)
     events = [json.loads(line) for line in log.read_text().splitlines()]

@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from aegis_cli.report.history import rows
 from helpers.tiny_train import train_config
 
 pytest.importorskip("comet_ml")
@@ -69,7 +70,7 @@ def test_offline_archive_holds_parameters_metrics_and_assets(tmp_path, offline_c
     metrics = [m["payload"]["metric"] for m in messages if m["type"] == "metric_msg"]
     losses = {m["step"]: m["metricValue"] for m in metrics if m["metricName"] == "loss"}
     history = json.loads(outcome.history_json.read_text())
-    assert losses == {e["step"]: pytest.approx(e["loss"]) for e in history["entries"]}
+    assert losses == {e["step"]: pytest.approx(e["loss"]) for e in rows(history)}
     assert any(m["metricName"] == "aegis/samples_per_s" for m in metrics)
     uploads = {m["payload"]["additional_params"]["fileName"]: m["payload"]["file_path"]
                for m in messages if m["type"] == "file_upload"}

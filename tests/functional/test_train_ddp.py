@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aegis_cli.report.history import rows
 from helpers.tiny_train import config_dict
 
 
@@ -44,12 +45,12 @@ def test_two_process_run_writes_one_report_counting_both(tmp_path):
     history = json.loads((reports / "t-causal_lm" / "history.json").read_text())
     assert history["batch"]["world_size"] == 2 and history["segments"][0]["world_size"] == 2
     samples = 4 * 4 * 2 * 2  # steps × per-device batch × accumulation × world size
-    assert history["entries"][-1]["samples"] == samples
+    assert rows(history)[-1]["samples"] == samples
     report = (reports / "t-causal_lm" / "report.md").read_text()
     assert f"| Total samples | {samples} |" in report
     assert "× 2 process(es)" in report
     # tokens are summed over both processes (one all-reduce per log step)
-    assert all(isinstance(e["tokens"], int) and e["tokens"] > 0 for e in history["entries"])
+    assert all(isinstance(e["tokens"], int) and e["tokens"] > 0 for e in rows(history))
     # one set of checkpoints (the Trainer saves on process zero)
     assert sorted(p.name for p in (tmp_path / "ckpt").iterdir() if p.name.startswith("checkpoint-")) == [
         "checkpoint-2", "checkpoint-4"]

@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from aegis_cli.errors import ExitCode
+from aegis_cli.report.history import rows
 from aegis_cli.telemetry import EventBus, LogMessage, MemorySink, RunFinished, RunStarted, TrainStep
 from helpers.tiny_train import tiny_model, train_config
 
@@ -64,7 +65,7 @@ def test_lora_causal_lm_report_matches_history(tmp_path):
         assert section in report
     assert "✅ COMPLETED" in _row(report, "Status")
     # numbers in the report are the history's
-    entries = history["entries"]
+    entries = rows(history)
     assert [e["step"] for e in entries] == [2, 4, 6, 8]
     first, last = entries[0]["loss"], entries[-1]["loss"]
     assert _row(report, "Loss (initial → final)").startswith(f"{first:.4f} → {last:.4f}")
@@ -148,9 +149,9 @@ def test_resume_from_checkpoint_appends_without_duplicates(tmp_path):
     second, sink = _run(cfg, resume=str(checkpoint))
     assert second.status == "completed"
     history = _history(second)
-    steps = [e["step"] for e in history["entries"]]
+    steps = [e["step"] for e in rows(history)]
     assert steps == [2, 4, 6, 8]  # 6 and 8 were dropped and redone: no duplicates, nothing lost
-    assert history["entries"][:2] == before["entries"][:2]  # kept as they were
+    assert rows(history)[:2] == rows(before)[:2]  # kept as they were
     segs = history["segments"]
     assert [s["status"] for s in segs] == ["completed", "completed"]
     assert segs[1]["start_step"] == 4 and segs[1]["resumed_from"] == 4 and segs[1]["end_step"] == 8
@@ -175,7 +176,7 @@ def test_exception_mid_training_gives_failed_report_and_stops_sampler(tmp_path):
     history = _history(outcome)
     assert history["status"] == "failed" and history["segments"][0]["status"] == "failed"
     assert history["segments"][0]["end_step"] == 5
-    assert [e["step"] for e in history["entries"]] == [2, 4]
+    assert [e["step"] for e in rows(history)] == [2, 4]
     status = _row(outcome.report_md.read_text(), "Status")
     assert status.startswith("❌ FAILED: RuntimeError: boom")
     assert "<b>" not in status and "&lt;b&gt;" in status and r"\*\*" in status  # escaped, inert
@@ -215,7 +216,7 @@ def test_stop_request_ends_after_the_step_with_checkpoint(tmp_path):
     resumed, _ = _run(train_config(tmp_path, max_steps=8), resume="latest")
     assert resumed.status == "completed"
     h = _history(resumed)
-    assert [e["step"] for e in h["entries"]] == [2, 4, 6, 8]
+    assert [e["step"] for e in rows(h)] == [2, 4, 6, 8]
     assert [s["status"] for s in h["segments"]] == ["interrupted", "completed"]
 
 
@@ -233,7 +234,7 @@ def test_nan_loss_is_reported_not_hidden(tmp_path):
     cfg = train_config(tmp_path, max_steps=4, model={"base": str(broken)}, lora=False)
     outcome, sink = _run(cfg)
     history = _history(outcome)
-    assert history["entries"] and all(e["loss"] is None and e["loss_nonfinite"] for e in history["entries"])
+    assert rows(history) and all(e["loss"] is None and e["loss_nonfinite"] for e in rows(history))
     report = outcome.report_md.read_text()
     assert "NaN or infinite at logged step(s) 2, 4" in report
     assert any(m.level == "warning" and "nan" in m.text for m in sink.of_type(LogMessage))
@@ -302,9 +303,8 @@ def test_summary_energy_and_power_math_on_recorded_gpu_history():
         "batch": {"per_device": 4, "grad_accum": 2, "world_size": 2},
         "hardware": {"gpus": [{"name": "NVIDIA H100"}], "poll_hz": 2},
         "segments": [seg(0, 0, 20, 100.0, tel_a), seg(1, 10, 30, 300.0, tel_b)],
-        "entries": [{"step": 10, "loss": 2.0, "vram_peak_mb": 1000.0, "vram_mean_mb": 900.0, "steps": 10},
-                    {"step": 20, "loss": 1.5, "vram_peak_mb": 1200.0, "vram_mean_mb": 1000.0, "steps": 10},
-                    {"step": 30, "loss": 1.0, "vram_peak_mb": 1100.0, "vram_mean_mb": 1100.0, "steps": 10}],
+        "entries": {"step": [10, 20, 30], "loss": [2.0, 1.5, 1.0], "vram_peak_mb": [1000.0, 1200.0, 1100.0],
+                    "vram_mean_mb": [900.0, 1000.0, 1100.0], "steps": [10, 10, 10]},
         "evals": [],
     }
     s = summarize(history)

@@ -15,6 +15,7 @@ from aegis_cli.report.history import (
     atomic_write_text,
     empty_entry,
     from_log_history,
+    rows,
 )
 
 
@@ -36,8 +37,10 @@ def test_roundtrip_is_valid_json_with_schema(tmp_path):
     h.save(path)
     data = json.loads(path.read_text())
     assert data["schema"] == "aegis.train-history" and data["schema_version"] == SCHEMA_VERSION
-    assert [e["step"] for e in data["entries"]] == [10, 20, 30, 40]
-    assert History.load(path).data["entries"] == h.entries
+    assert data["entries"]["step"] == [10, 20, 30, 40]  # stored by column: one array per field
+    assert len(data["entries"]["loss"]) == 4 and data["entries"]["power_mean_w"] == [None] * 4
+    assert History.load(path).entries == h.entries
+    assert rows(data) == h.entries
 
 
 def test_non_finite_values_become_null_not_invalid_json(tmp_path):
@@ -48,8 +51,10 @@ def test_non_finite_values_become_null_not_invalid_json(tmp_path):
     h.data["final_metrics"] = {"train_loss": math.nan}
     path = tmp_path / "h.json"
     h.save(path)
-    data = json.loads(path.read_text())  # strict JSON (no NaN tokens)
-    assert data["entries"][-1]["loss"] is None and data["entries"][-1]["loss_nonfinite"] is True
+    data = json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    last = rows(data)[-1]
+    assert last["loss"] is None and last["loss_nonfinite"] is True and last["grad_norm"] is None
+    assert rows(data)[0]["loss_nonfinite"] is None  # a field added later is unknown for earlier steps
     assert data["final_metrics"]["train_loss"] is None
 
 
@@ -117,10 +122,12 @@ def test_rebuild_from_log_history_warns_about_missing_telemetry():
 @pytest.mark.parametrize("content,reason", [
     ("{not json", "not valid JSON"),
     ('{"schema": "something.else"}', "schema is 'something.else'"),
-    (json.dumps({"schema": "aegis.train-history", "schema_version": 99, "entries": [], "segments": [],
+    (json.dumps({"schema": "aegis.train-history", "schema_version": 99, "entries": {}, "segments": [],
                  "evals": [], "project_name": "p"}), "newer than this aegis"),
-    (json.dumps({"schema": "aegis.train-history", "schema_version": 1, "entries": [{"step": 2}, {"step": 1}],
+    (json.dumps({"schema": "aegis.train-history", "schema_version": 1, "entries": {"step": [2, 1]},
                  "segments": [], "evals": [], "project_name": "p"}), "out of order"),
+    (json.dumps({"schema": "aegis.train-history", "schema_version": 1, "entries": {"step": [1, 2], "loss": [1.0]},
+                 "segments": [], "evals": [], "project_name": "p"}), "one value per step"),
 ])
 def test_corrupt_history_raises_a_clear_error(tmp_path, content, reason):
     path = tmp_path / "history.json"
@@ -136,7 +143,7 @@ def test_corrupt_history_raises_a_clear_error(tmp_path, content, reason):
 def test_summary_numbers():
     from aegis_cli.report.summary import summarize
 
-    s = summarize(_history().data)
+    s = summarize(_history().document())
     assert s.steps == 40 and s.samples == 40 * 4 * 2
     assert s.loss_initial == pytest.approx(4.9) and s.loss_final == pytest.approx(4.6)
     assert s.tokens == 4000 and s.tokens_per_s == pytest.approx(1000.0)
@@ -153,7 +160,7 @@ def test_markdown_escapes_untrusted_text_and_masks_secrets(monkeypatch):
     h.data["status"] = "failed"
     h.data["error"] = "ValueError: <img src=x onerror=alert(1)> [click](http://evil) | s3cr3t-value-xyz\n# heading"
     h.data["config"] = {"hub": {"token": "literal-token-in-config"}, "dataset": {"source": "d|`x`.jsonl"}}
-    md = render(h.data)
+    md = render(h.document())
     status = next(line for line in md.splitlines() if line.startswith("| Status |"))
     assert "<img" not in md and "&lt;img" in status
     assert r"\[click\](http://evil)" in status and r"\|" in status
@@ -165,7 +172,7 @@ def test_markdown_escapes_untrusted_text_and_masks_secrets(monkeypatch):
 def test_report_sections_and_na_rows():
     from aegis_cli.report.markdown import render
 
-    md = render(_history().data)
+    md = render(_history().document())
     for heading in ("## 1. Executive summary", "## 2. Key metrics", "## 3. Configuration snapshot",
                     "## 4. Hub deployment", "## 5. Comet ML"):
         assert heading in md
@@ -179,10 +186,10 @@ def test_hub_sections():
     h = _history()
     h.data["hub"] = {"ok": True, "repo_id": "org/m", "commit_sha": "a" * 40,
                      "adapter_config_url": f"https://huggingface.co/org/m/blob/{'a' * 40}/adapter_config.json"}
-    md = render(h.data)
+    md = render(h.document())
     assert f"at commit `{'a' * 40}`" in md and "/blob/" + "a" * 40 + "/adapter_config.json" in md
     h.data["hub"] = {"ok": False, "repo_id": "org/m", "error": "401 Unauthorized", "folder": "runs/x/final"}
-    assert "❌ Push to `org/m` failed: 401 Unauthorized." in render(h.data)
+    assert "❌ Push to `org/m` failed: 401 Unauthorized." in render(h.document())
 
 
 def test_chart_downsamples_long_histories_fast():
@@ -191,11 +198,14 @@ def test_chart_downsamples_long_histories_fast():
     h = History.new("long", "r")
     h.data["hardware"] = {"gpus": [{"name": "GPU"}]}
     n = 100_000
-    h.data["entries"] = [{"step": i, "loss": 2 + math.sin(i / 500), "lr": 1e-4, "vram_peak_mb": 1000.0,
-                          "vram_mean_mb": 900.0, "util_pct": 90.0, "power_mean_w": 300.0, "power_min_w": 250.0,
-                          "power_max_w": 350.0, "temp_max_c": 60.0} for i in range(1, n + 1)]
+    steps = list(range(1, n + 1))
+    doc = h.document()
+    doc["entries"] = {"step": steps, "loss": [2 + math.sin(i / 500) for i in steps], "lr": [1e-4] * n,
+                      "vram_peak_mb": [1000.0] * n, "vram_mean_mb": [900.0] * n, "util_pct": [90.0] * n,
+                      "power_mean_w": [300.0] * n, "power_min_w": [250.0] * n, "power_max_w": [350.0] * n,
+                      "temp_max_c": [60.0] * n}
     t0 = time.perf_counter()
-    fig = build_figure(h.data)
+    fig = build_figure(doc)
     took = time.perf_counter() - t0
     assert all(len(line.get_xdata()) <= MAX_POINTS for ax in fig.axes for line in ax.get_lines())
     assert fig.axes[4].collections, "power panel shades the min/max band"

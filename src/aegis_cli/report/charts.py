@@ -29,10 +29,17 @@ MAX_POINTS = 1500
 _GRAY, _ORANGE, _BLUE = "#9e9e9e", "#f28e2b", "#4e79a7"
 
 
-def _series(entries: list[dict[str, Any]], key: str):
+def _series(cols: dict[str, list[Any]], key: str, n: int):
+    """A float array of one column; None (unknown) becomes NaN, so it is a gap, never a 0."""
     import numpy as np
 
-    return np.array([_f(e.get(key)) for e in entries], dtype=float)
+    values = cols.get(key)
+    if values is None:
+        return np.full(n, np.nan)
+    try:
+        return np.array(values, dtype=float)  # None → nan
+    except (TypeError, ValueError):
+        return np.array([_f(v) for v in values], dtype=float)
 
 
 def _f(value: Any) -> float:
@@ -94,28 +101,31 @@ def build_figure(history: dict[str, Any], *, max_points: int = MAX_POINTS):
     import numpy as np
     from matplotlib.figure import Figure
 
-    entries = history.get("entries") or []
+    cols = history.get("entries") or {}
+    n = len(cols.get("step") or [])
     has_gpu = bool((history.get("hardware") or {}).get("gpus"))
-    steps = np.array([e["step"] for e in entries], dtype=float)
+    steps = _series(cols, "step", n)
     raw = {
-        "loss": _series(entries, "loss"),
-        "lr": _series(entries, "lr"),
-        "vram_peak": _series(entries, "vram_peak_mb"),
-        "vram_mean": _series(entries, "vram_mean_mb"),
-        "util": _series(entries, "util_pct"),
-        "power": _series(entries, "power_mean_w"),
-        "power_lo": _series(entries, "power_min_w"),
-        "power_hi": _series(entries, "power_max_w"),
-        "temp": _series(entries, "temp_max_c"),
+        "loss": _series(cols, "loss", n),
+        "lr": _series(cols, "lr", n),
+        "vram_peak": _series(cols, "vram_peak_mb", n),
+        "vram_mean": _series(cols, "vram_mean_mb", n),
+        "util": _series(cols, "util_pct", n),
+        "power": _series(cols, "power_mean_w", n),
+        "power_lo": _series(cols, "power_min_w", n),
+        "power_hi": _series(cols, "power_max_w", n),
+        "temp": _series(cols, "temp_max_c", n),
     }
-    raw["loss_smooth"] = ema(raw["loss"]) if len(entries) else raw["loss"]
+    raw["loss_smooth"] = ema(raw["loss"]) if n else raw["loss"]
     x, d = downsample(steps, raw, max_points)
 
-    fig = Figure(figsize=(14, 10), dpi=100, layout="constrained")
+    fig = Figure(figsize=(14, 10), dpi=100)
+    # fixed margins: constrained layout re-measures every text and doubles the drawing time
+    fig.subplots_adjust(left=0.055, right=0.985, top=0.93, bottom=0.06, hspace=0.3, wspace=0.13)
     axes = fig.subplots(3, 2).flatten()
     project = history.get("project_name") or ""
     status = str(history.get("status") or "").upper()
-    fig.suptitle(f"{project}: training telemetry ({status}, {len(entries)} logged steps)", fontsize=13)
+    fig.suptitle(f"{project}: training telemetry ({status}, {n:,} logged steps)", fontsize=13)
 
     def empty(ax, text):
         ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#666666", fontsize=11)
@@ -125,7 +135,7 @@ def build_figure(history: dict[str, Any], *, max_points: int = MAX_POINTS):
     ax = axes[0]
     ax.set_title(PANEL_TITLES[0])
     if np.isfinite(d["loss"]).any():
-        if len(entries) > max_points:
+        if n > max_points:
             ax.fill_between(x, d["loss_min"], d["loss_max"], color=_GRAY, alpha=0.35, linewidth=0, label="raw (min-max)")
         ax.plot(x, d["loss"], color=_GRAY, linewidth=0.8, label="raw")
         ax.plot(x, d["loss_smooth"], color=_ORANGE, linewidth=1.8, label="smoothed")
@@ -158,7 +168,9 @@ def build_figure(history: dict[str, Any], *, max_points: int = MAX_POINTS):
         if title == PANEL_TITLES[4] and np.isfinite(d["power_lo"]).any():
             ax.fill_between(x, d["power_lo_min"], d["power_hi_max"], color=_ORANGE, alpha=0.2, linewidth=0, label="min-max")
         for key, label, color in lines:
-            ax.plot(x, d[key], color=color, linewidth=1.3, label=label)
+            # a bucket of intervals keeps its highest peak / temperature, and its mean of means
+            series = d[key + "_max"] if key in ("vram_peak", "temp") else d[key]
+            ax.plot(x, series, color=color, linewidth=1.3, label=label)
         if title == PANEL_TITLES[3]:
             ax.set_ylim(0, 105)
         if len(lines) > 1 or title == PANEL_TITLES[4]:

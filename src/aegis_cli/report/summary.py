@@ -94,8 +94,17 @@ class Summary:
         return data
 
 
+_INF = math.inf
+_NUMBER = (int, float)
+
+
 def _finite(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    return type(v) in _NUMBER and -_INF < v < _INF  # type() excludes bool; NaN fails the comparison
+
+
+def _numbers(values: list[Any]) -> list[Any]:
+    """The finite numbers of a column (fast: this runs over every logged step)."""
+    return [v for v in values if type(v) in _NUMBER and -_INF < v < _INF]
 
 
 def samples_processed(history: dict[str, Any]) -> int | None:
@@ -151,21 +160,48 @@ def _segment_telemetry(segments: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def summarize(history: dict[str, Any]) -> Summary:
-    entries = history.get("entries") or []
+    """The report's figures from a history document (entries stored as columns)."""
+    cols = history.get("entries") or {}
     segments = history.get("segments") or []
     model = history.get("model") or {}
     hardware = history.get("hardware") or {}
+    steps_col = cols.get("step") or []
+    n = len(steps_col)
 
-    losses = [(e["step"], e["loss"]) for e in entries if _finite(e.get("loss"))]
-    nan_steps = [e["step"] for e in entries if e.get("loss_nonfinite")]
+    def col(name: str) -> list[Any]:
+        return cols.get(name) or [None] * n
 
-    peaks = [e["vram_peak_mb"] for e in entries if _finite(e.get("vram_peak_mb"))]
-    weighted = [(e["vram_mean_mb"], e.get("steps") or 1) for e in entries if _finite(e.get("vram_mean_mb"))]
-    vram_mean = sum(v * n for v, n in weighted) / sum(n for _, n in weighted) if weighted else None
+    def arr(name: str):
+        # numpy does the per-step work: None (unknown) → NaN, skipped by the nan-aware reductions
+        values = cols.get(name)
+        if values is None:
+            return np.full(n, np.nan)
+        try:
+            a = np.array(values, dtype=float)
+        except (TypeError, ValueError):  # a hand-edited file: keep the numbers, drop the rest
+            a = np.array([v if _finite(v) else None for v in values], dtype=float)
+        a[~np.isfinite(a)] = np.nan
+        return a
 
-    counted = [e for e in entries if isinstance(e.get("tokens"), int) and _finite(e.get("interval_s"))]
-    tokens = sum(e["tokens"] for e in counted) if counted else None
-    token_time = sum(e["interval_s"] for e in counted) if counted else 0.0
+    import numpy as np
+
+    steps_arr = np.array(steps_col, dtype=float)
+    loss = arr("loss")
+    known = np.flatnonzero(~np.isnan(loss))
+    losses = [(int(steps_arr[i]), float(loss[i])) for i in (known[:1].tolist() + known[-1:].tolist())]
+    nan_steps = [s for s, flag in zip(steps_col, col("loss_nonfinite"), strict=True) if flag] if "loss_nonfinite" in cols else []
+
+    peak = arr("vram_peak_mb")
+    peaks = [float(np.nanmax(peak))] if n and not np.isnan(peak).all() else []
+    vmean, vsteps = arr("vram_mean_mb"), arr("steps")
+    vsteps[np.isnan(vsteps)] = 1.0
+    ok = ~np.isnan(vmean)
+    vram_mean = float((vmean[ok] * vsteps[ok]).sum() / vsteps[ok].sum()) if ok.any() else None
+
+    tok, dt = arr("tokens"), arr("interval_s")
+    ok = ~np.isnan(tok) & ~np.isnan(dt)
+    tokens = int(tok[ok].sum()) if ok.any() else None
+    token_time = float(dt[ok].sum()) if ok.any() else 0.0
     tokens_per_s = tokens / token_time if tokens is not None and token_time > 0 else None
 
     duration = sum(float(s.get("duration_s") or 0.0) for s in segments)
@@ -174,7 +210,7 @@ def summarize(history: dict[str, Any]) -> Summary:
 
     evals = [e for e in history.get("evals") or [] if _finite((e.get("metrics") or {}).get("eval_loss"))]
     steps = int(history.get("global_step") or (segments[-1].get("end_step") if segments else 0) or 0)
-    last_epoch = next((e.get("epoch") for e in reversed(entries) if _finite(e.get("epoch"))), None)
+    last_epoch = next((v for v in reversed(col("epoch")) if _finite(v)), None)
     gpus = hardware.get("gpus") or []
     return Summary(
         project_name=str(history.get("project_name") or ""),

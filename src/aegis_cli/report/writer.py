@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from aegis_cli.report.history import FILENAME, History, atomic_write_text
+from aegis_cli.report.history import FILENAME, History, HistorySnapshot, atomic_write_text
 
 REPORT_MD = "report.md"
 CHART_PNG = "telemetry.png"
@@ -29,8 +29,10 @@ class ReportWriter:
         self.on_error = on_error
         self.errors: list[str] = []
         self.writes = 0
-        self.last_chart_at: float | None = None
-        self._pending: tuple[History, bool] | None = None
+        # the first periodic chart comes chart_every_s after the start (matplotlib's first import and
+        # draw are the most expensive thing this writer does; short runs get their chart at the end)
+        self.last_chart_at: float | None = time.monotonic()
+        self._pending: tuple[HistorySnapshot, bool] | None = None
         self._cond = threading.Condition()
         self._busy = False
         self._closed = False
@@ -49,8 +51,9 @@ class ReportWriter:
         return self.directory / CHART_PNG
 
     # ------------------------------------------------------------ writing
-    def write(self, history: History, *, chart: bool = True) -> bool:
+    def write(self, history: History | HistorySnapshot, *, chart: bool = True) -> bool:
         """Write every artifact now, in the calling thread. True when all of them were written."""
+        snap = history.snapshot() if isinstance(history, History) else history
         ok = True
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -58,14 +61,15 @@ class ReportWriter:
             self._error(f"cannot create the report directory {self.directory}: {exc.strerror or exc}")
             return False
         try:
-            history.save(self.history_path)
+            snap.save(self.history_path)
         except (OSError, ValueError) as exc:
             ok = False
             self._error(f"cannot write {self.history_path}: {getattr(exc, 'strerror', None) or exc}")
         try:
             from aegis_cli.report.markdown import render
 
-            atomic_write_text(self.report_path, render(history.data, chart_name=CHART_PNG if self.charts else None))
+            document = snap.document()
+            atomic_write_text(self.report_path, render(document, chart_name=CHART_PNG if self.charts else None))
         except OSError as exc:
             ok = False
             self._error(f"cannot write {self.report_path}: {exc.strerror or exc}")
@@ -73,7 +77,7 @@ class ReportWriter:
             try:
                 from aegis_cli.report.charts import render_png
 
-                render_png(history.data, self.chart_path)
+                render_png(snap.document(), self.chart_path)
                 self.last_chart_at = time.monotonic()
             except OSError as exc:
                 ok = False
@@ -89,7 +93,7 @@ class ReportWriter:
             return False
         return self.last_chart_at is None or time.monotonic() - self.last_chart_at >= self.chart_every_s
 
-    def submit(self, snapshot: History, *, chart: bool | None = None) -> None:
+    def submit(self, snapshot: HistorySnapshot, *, chart: bool | None = None) -> None:
         """Queue ``snapshot`` for the background thread (replacing any not yet written)."""
         if chart is None:
             chart = self.chart_due()
