@@ -40,21 +40,29 @@ TAGS: dict[str, str] = {
 }
 
 
-def printable(text: object) -> str:
-    """``text`` on one line: newlines become spaces, other control characters are escaped."""
-    s = str(text)
-    if s.isprintable():
-        return s
+def escape_controls(text: str) -> str:
+    """Every non-printable character (ANSI escapes, NUL, bidi overrides) as ``\\xNN``/``\\uNNNN``;
+    spacing and indentation are kept. For code shown to people."""
+    if text.isprintable():
+        return text
     out = []
-    for ch in s:
+    for ch in text:
         if ch.isprintable():
             out.append(ch)
-        elif ch in "\r\n\t":
-            out.append(" ")
         else:
             code = ord(ch)
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-    return " ".join("".join(out).split(" ")).strip()
+    return "".join(out)
+
+
+def printable(text: object) -> str:
+    """``text`` on one line: line breaks and tabs become spaces, other control characters are escaped."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    for ch in "\r\n\t":
+        s = s.replace(ch, " ")
+    return escape_controls(s).strip()
 
 
 def line_level(line: str) -> str:
