@@ -1,0 +1,1 @@
+"""Dashboard widgets, one small module each (shared by the scan and train dashboards)."""
