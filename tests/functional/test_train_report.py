@@ -320,3 +320,19 @@ def test_summary_energy_and_power_math_on_recorded_gpu_history():
     assert "| Total energy | 0.0500 kWh |" in report
     assert "| Peak power | 700 W |" in report
     assert math.isclose(s.energy_per_1k_samples_wh, 0.05 * 1000 / 480 * 1000)
+
+
+def test_resume_that_fails_before_its_first_step_keeps_the_history(tmp_path):
+    cfg = train_config(tmp_path, max_steps=4, training={"save_steps": 2})
+    first, _ = _run(cfg)
+    assert first.status == "completed"
+    checkpoint = tmp_path / "ckpt" / "checkpoint-2"
+    (checkpoint / "trainer_state.json").write_text("{ this is not json")  # a damaged checkpoint
+    outcome, _ = _run(cfg, resume=str(checkpoint))
+    assert outcome.status == "failed" and outcome.exit_code == ExitCode.FAILED
+    history = _history(outcome)
+    assert [e["step"] for e in rows(history)] == [2, 4]  # the run's history is kept, nothing dropped
+    segs = history["segments"]
+    assert [s["status"] for s in segs] == ["completed", "failed"] and segs[1]["start_step"] == 4
+    assert segs[1]["error"].startswith("JSONDecodeError")
+    assert "❌ FAILED: JSONDecodeError" in outcome.report_md.read_text()

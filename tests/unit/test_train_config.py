@@ -154,3 +154,22 @@ def test_light_modules_import_no_torch_transformers_or_matplotlib(module):
             "print(','.join(m for m in ('torch', 'transformers', 'matplotlib', 'textual', 'comet_ml') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"{module} imported {out.stdout.strip()}"
+
+
+def test_docs_describe_every_config_key():
+    from pydantic import BaseModel
+
+    docs = (ROOT / "docs" / "training.md").read_text()
+    missing = []
+
+    def walk(model: type[BaseModel], prefix: str):
+        for name, field in model.model_fields.items():
+            if f"`{prefix}{name}`" not in docs:
+                missing.append(prefix + name)
+            ann = field.annotation
+            for arg in (*getattr(ann, "__args__", ()), ann):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    walk(arg, f"{prefix}{name}.")
+
+    walk(TrainConfig, "")
+    assert not missing, f"docs/training.md does not describe {missing}"

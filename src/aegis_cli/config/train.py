@@ -42,7 +42,7 @@ class ModelSection(Section):
         description="Hub id (org/name), a local directory saved with save_pretrained, or a model the project "
         "builds itself: builtin:tiny-causal-lm, builtin:tiny-classifier, builtin:tiny-token-classifier."
     )
-    task: Task = Field(default="causal_lm", description="causal_lm | sequence_classification | token_classification.")
+    task: Task = Field(default="causal_lm", description="causal_lm, sequence_classification or token_classification.")
     revision: str | None = Field(default=None, description="Hub revision (branch, tag or commit) of `base`.")
     trust_remote_code: bool = Field(
         default=False, description="Allow model code from the repository to run (off by default: it is arbitrary code)."
@@ -105,7 +105,7 @@ class LoraSection(Section):
 class QuantizationSection(Section):
     """Load the base weights quantized with bitsandbytes (needs a CUDA GPU). Also accepts a plain string."""
 
-    mode: Literal["none", "int8", "int4"] = Field(default="none", description="none | int8 | int4 (BitsAndBytesConfig).")
+    mode: Literal["none", "int8", "int4"] = Field(default="none", description="none, int8 or int4 (bitsandbytes, via BitsAndBytesConfig).")
     quant_type: Literal["nf4", "fp4"] = Field(default="nf4", description="4-bit data type (int4 only).")
     double_quant: bool = Field(default=True, description="Quantize the quantization constants too (int4 only).")
     compute_dtype: Literal["auto", "bf16", "fp16", "fp32"] = Field(
@@ -149,7 +149,7 @@ class TrainingSection(Section):
     optimizer: str = Field(default="adamw_torch", description="transformers optimizer name (adamw_torch, adafactor, paged_adamw_8bit, ...).")
     weight_decay: float = Field(default=0.0, ge=0.0, description="Decoupled weight decay.")
     max_grad_norm: float = Field(default=1.0, ge=0.0, description="Gradient clipping norm (0 disables clipping).")
-    precision: Precision = Field(default="fp32", description="bf16 | fp16 | fp32 mixed-precision mode (fp16 needs CUDA).")
+    precision: Precision = Field(default="fp32", description="bf16, fp16 or fp32: the mixed-precision mode (fp16 needs CUDA).")
     gradient_checkpointing: bool = Field(default=False, description="Recompute activations in backward to save memory.")
     seed: int = Field(default=42, description="Seed for weights of new heads, data order, dropout.")
     logging_steps: int = Field(default=10, ge=1, description="Log (and print a progress line) every N optimizer steps.")

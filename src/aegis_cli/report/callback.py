@@ -194,6 +194,7 @@ class AutomatedReportCallback(TrainerCallback):
         """``trainer.train(**train_kwargs)`` with the report kept on every exit path."""
         if self not in trainer.callback_handler.callbacks:
             trainer.add_callback(self)
+        self._resume_requested = bool(train_kwargs.get("resume_from_checkpoint"))
         try:
             return trainer.train(**train_kwargs)
         except KeyboardInterrupt:
@@ -211,8 +212,10 @@ class AutomatedReportCallback(TrainerCallback):
     def fail(self, status: str, error: str, *, trainer: Any = None) -> None:
         """End the current segment with ``status`` (failed / interrupted) and write the report now."""
         if not self._began and trainer is not None:
+            # failed before training began (checkpoint load, data loader, process group)
             try:
-                self.on_train_begin(trainer.args, trainer.state, trainer.control, model=trainer.model)
+                if not self._adopt_history_for_failed_resume(trainer):
+                    self.on_train_begin(trainer.args, trainer.state, trainer.control, model=trainer.model)
             except Exception:
                 return
         if self._is_zero and self._segment_open:
@@ -384,6 +387,28 @@ class AutomatedReportCallback(TrainerCallback):
             self._stop_sampler()
 
     # ---------------------------------------------------------- internals
+    def _adopt_history_for_failed_resume(self, trainer: Any) -> bool:
+        """A resume that fails before its first step must not displace the run's history:
+        append a failed segment to it instead of starting a new report."""
+        if not getattr(self, "_resume_requested", False) or not trainer.state.is_world_process_zero:
+            return False
+        if self.project_name is None:
+            self.project_name = getattr(trainer.args, "run_name", None) or Path(trainer.args.output_dir).name or "run"
+        try:
+            history = History.load(self.report_dir / FILENAME)
+        except (FileNotFoundError, HistoryCorrupt):
+            return False
+        self._began, self._state, self._args = True, trainer.state, trainer.args
+        self.history = history
+        self.run_id = history.data.get("run_id") or self.run_id
+        self.writer = ReportWriter(self.report_dir, chart_every_s=self.chart_every_s, charts=self.charts,
+                                   on_error=lambda text: self._log("warning", f"report not written: {text}", "report"))
+        step = int(history.data.get("global_step") or 0)
+        history.start_segment(step, max(1, int(getattr(trainer.args, "world_size", 1) or 1)), resumed_from=step)
+        self._segment_open = True
+        self._seg_t0 = time.monotonic()
+        return True
+
     def _open_history(self, state: Any) -> History:
         path = self.report_dir / FILENAME
         step = int(state.global_step)
@@ -633,6 +658,9 @@ class AutomatedReportCallback(TrainerCallback):
         duration = self._segment_duration()
         self._stop_sampler()
         step = int(getattr(self._state, "global_step", 0) or 0)
+        seg = self.history.current_segment
+        if seg is not None:
+            step = max(step, int(seg.get("start_step") or 0))
         self.history.end_segment(status, error=error, end_step=step, duration_s=duration,
                                  telemetry=self._last_total)
         self._segment_open = False
