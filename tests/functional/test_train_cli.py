@@ -72,3 +72,41 @@ def test_missing_data_and_missing_checkpoint_are_clear(tmp_path):
     assert result.exit_code == 2 and "is not a training checkpoint" in result.stderr
     result = _invoke("--config", str(cfg))
     assert result.exit_code == 2 and "dataset file nowhere.jsonl not found" in result.stderr
+
+
+def test_ctrl_c_stops_after_the_step_with_checkpoint_and_exit_130(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    from aegis_cli.report.history import rows
+    from helpers.tiny_train import config_dict
+
+    cfg = config_dict(tmp_path, max_steps=5000)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = subprocess.Popen([sys.executable, "-m", "aegis_cli", "train", "--config", str(path), "--no-tui"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})
+    lines = []
+    deadline = time.monotonic() + 120
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("step    4/") or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, err = proc.communicate(timeout=120)
+    lines += out.splitlines()
+    assert proc.returncode == 130, "\n".join(lines[-20:]) + err[-2000:]
+    assert any("Ctrl-C: stopping after this step and saving a checkpoint" in line for line in lines)
+    report_dir = tmp_path / "reports" / "t-causal_lm"
+    history = json.loads((report_dir / "history.json").read_text())
+    stopped_at = history["segments"][0]["end_step"]
+    assert history["status"] == "interrupted" and 4 <= stopped_at < 5000
+    assert (tmp_path / "ckpt" / f"checkpoint-{stopped_at}" / "trainer_state.json").is_file()
+    assert "⏹ INTERRUPTED" in (report_dir / "report.md").read_text()
+    assert rows(history)[-1]["step"] <= stopped_at
