@@ -336,3 +336,14 @@ def test_resume_that_fails_before_its_first_step_keeps_the_history(tmp_path):
     assert [s["status"] for s in segs] == ["completed", "failed"] and segs[1]["start_step"] == 4
     assert segs[1]["error"].startswith("JSONDecodeError")
     assert "❌ FAILED: JSONDecodeError" in outcome.report_md.read_text()
+
+
+def test_same_config_same_losses(tmp_path):
+    """Seeded before the model is built: LoRA and head weights, data order and dropout repeat exactly."""
+    import torch
+
+    torch.manual_seed(1234)  # whatever ran before in this process must not matter
+    a, _ = _run(train_config(tmp_path / "a", max_steps=4))
+    torch.rand(100)
+    b, _ = _run(train_config(tmp_path / "b", max_steps=4))
+    assert _history(a)["entries"]["loss"] == _history(b)["entries"]["loss"]

@@ -252,6 +252,9 @@ def build_recipe(config: TrainConfig, *, config_path: str | Path | None = None,
     examples = load_examples(config, config_path)
     source = resolve_model_source(config, examples.labels)
     args = training_arguments(config, has_eval=examples.eval is not None)  # before the model: fails fast
+    from transformers import set_seed
+
+    set_seed(config.training.seed)  # new heads and LoRA weights are drawn now, before the Trainer seeds
     model, tokenizer = load_model_and_tokenizer(config, source, examples.labels)
     if config.training.gradient_checkpointing and not config.lora.enabled:
         model.config.use_cache = False
