@@ -18,6 +18,7 @@ from typing import Any
 from aegis_cli.errors import AegisError, ModelLoadError
 from aegis_cli.providers import hf_common
 from aegis_cli.providers.base import Chunk, LoadedModel, ModelSpec, Provider, ScanContext
+from aegis_cli.providers.oom import run_with_backoff
 from aegis_cli.scan.chunking import line_token_spans, piece_text, plan_chunks, tokenize_file
 from aegis_cli.scan.cwe import cwe_name, cwe_severity
 from aegis_cli.scan.findings import Finding, normalize_cwe, normalize_severity
@@ -267,11 +268,19 @@ class HFClassifierProvider(Provider):
         items = [(i, self._with_specials(c.payload[0])) for i, c in enumerate(chunks)]
         in_flight: deque = deque()
         for batch in self._batches(items):
-            in_flight.append((batch, self._launch([s for _, s in batch])))
-            if len(in_flight) > 1 or not self.device.startswith("cuda"):
-                self._finish(*in_flight.popleft(), chunks, ctx)
+            # out of memory: the batch is halved and retried (and stays smaller from then on)
+            launched = run_with_backoff(batch, lambda part: (part, self._launch([s for _, s in part])),
+                                        on_shrink=self._shrink, what=self.spec.name)
+            for part, handle in launched:
+                in_flight.append((part, handle))
+                if len(in_flight) > 1 or not self.device.startswith("cuda"):
+                    self._finish(*in_flight.popleft(), chunks, ctx)
         while in_flight:
             self._finish(*in_flight.popleft(), chunks, ctx)
+
+    def _shrink(self, size: int) -> None:
+        self.max_batch = size
+        self._warn(f"out of device memory: batch size lowered to {size}")
 
     def _finish(self, batch, handle, chunks: list[Chunk], ctx: ScanContext) -> None:
         out = self._collect(handle, ctx)
@@ -358,9 +367,10 @@ class HFClassifierProvider(Provider):
     def _scores(self, variants: list[list[int]], label_idx: int, ctx: ScanContext) -> list[float]:
         scores: list[float] = []
         for start in range(0, len(variants), self.max_batch):
-            part = variants[start:start + self.max_batch]
-            out = self._forward(part, ctx)
-            scores.extend(float(out[r][label_idx]) for r in range(len(part)))
+            for part, out in run_with_backoff(variants[start:start + self.max_batch],
+                                              lambda part: (part, self._forward(list(part), ctx)),
+                                              on_shrink=self._shrink, what=self.spec.name):
+                scores.extend(float(out[r][label_idx]) for r in range(len(part)))
         return scores
 
     def _necessary(self, ids: list[int], groups, label_idx: int, prob: float, ctx: ScanContext):
