@@ -280,6 +280,7 @@ def _comet_lines(comet: dict[str, Any] | None, scrub: Scrubber) -> list[str]:
         return [f"Experiment: <{comet['url']}>" + (" (shared with transformers' CometCallback)" if comet.get("shared") else "")]
     if comet.get("offline_directory") or comet.get("archive"):
         where = comet.get("archive") or comet.get("offline_directory")
-        return [f"Offline experiment archive (no COMET_API_KEY): {md_code(where)}; upload it later with "
+        reason = md_text(comet.get("offline_reason") or "offline mode")
+        return [f"Offline experiment archive ({reason}): {md_code(where)}; upload it later with "
                 "`comet upload <archive>`."]
     return [md_text(comet.get("notice") or "Comet ML: no experiment.")]

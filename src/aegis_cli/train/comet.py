@@ -52,6 +52,7 @@ class CometLogger:
         self.notice: str | None = None
         self.archive: str | None = None
         self.url: str | None = None
+        self.offline_reason: str | None = None
 
     def start(self) -> str | None:
         """Create or reuse the experiment; returns a one-line notice for people (or None)."""
@@ -86,6 +87,7 @@ class CometLogger:
                     else:
                         why_offline = f"the Comet server is unreachable ({problem})"
                 if self.experiment is None:
+                    self.offline_reason = why_offline
                     self.offline_directory.mkdir(parents=True, exist_ok=True)
                     config = comet_ml.ExperimentConfig(name=self.run_name, offline_directory=str(self.offline_directory), **_QUIET)
                     self.experiment = comet_ml.start(project_name=self.project_name, workspace=self.workspace,
@@ -138,6 +140,7 @@ class CometLogger:
             "project": self.project_name,
             "error": self.error,
             "notice": self.notice,
+            "offline_reason": self.offline_reason,
         }
 
     def _url(self) -> str | None:
