@@ -38,11 +38,13 @@ from aegis_cli.tui.widgets.overall_progress import OverallProgress
 
 #: seconds between redraws (≤ 10 a second)
 REFRESH_S = 0.1
-#: while the scan runs new findings are added to the table (and it is re-sorted) at most this often
+#: while the scan runs new findings are added to the table (and it is re-sorted) at most this
+#: often, when the redraw budget allows, and at least every TABLE_MAX_STALE_S
 TABLE_REBUILD_S = 2.0
+TABLE_MAX_STALE_S = 10.0
 #: the share of one core the dashboard's thread may spend drawing while the scan runs;
 #: above it redraws are spaced out (the scan's own threads need the CPU and the GIL)
-REDRAW_CPU_BUDGET = 0.02
+REDRAW_CPU_BUDGET = 0.01
 #: … but the screen is never older than this
 MAX_STALE_S = 2.0
 
@@ -56,6 +58,7 @@ RUN_STATUS = {
 
 KEYS = [
     ("q", "quit (twice while the scan runs)"),
+    ("Ctrl-C", "stop the scan and quit (exit code 130)"),
     ("f", "filter findings by severity (all → critical → high+ → medium+ → low+)"),
     ("s", "sort findings (severity → file → confidence)"),
     ("e", "export results (json, sarif, markdown) once the scan has finished"),
@@ -98,7 +101,7 @@ class ScanDashboard(App[None]):
         Binding("s", "sort", "Sort"),
         Binding("e", "export", "Export"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "interrupt", "Interrupt", show=False, priority=True),
     ]
 
     class JobFinished(Message):
@@ -211,30 +214,37 @@ class ScanDashboard(App[None]):
 
     # --------------------------------------------------------------- redraw
 
-    def _over_budget(self) -> bool:
-        """True while this thread's CPU since the last redraw exceeds ``redraw_cpu_budget`` of the
-        wall time: then this tick is skipped, so a costly screen is drawn less often (but at
-        least once every MAX_STALE_S)."""
+    def _within_budget(self) -> bool:
+        """True while this thread's CPU since the last redraw is within ``redraw_cpu_budget``
+        of the wall time (drawing, layout and everything else the app's thread did)."""
         wall = time.perf_counter() - self._wall_mark
-        if wall >= MAX_STALE_S:
-            return False
-        return wall > 0 and (time.thread_time() - self._cpu_mark) / wall > self.redraw_cpu_budget
+        return wall > 0 and (time.thread_time() - self._cpu_mark) / wall <= self.redraw_cpu_budget
 
     def sync(self) -> None:
-        """Draw the latest state, if it changed (called every REFRESH_S)."""
+        """Draw the latest state, if it changed (called every REFRESH_S).
+
+        While the scan runs, a tick is skipped when drawing has cost more than the budget
+        (the state keeps folding; nothing is lost), but the panels are never older than
+        MAX_STALE_S. The findings table, the costliest part, is redrawn at most every
+        TABLE_REBUILD_S, within the budget, or at least every TABLE_MAX_STALE_S.
+        """
         state = self.state
         now = self._clock()
+        wall_since = time.perf_counter() - self._wall_mark
+        ok = self.job_done or self._within_budget()
         if state.version != self._version:
-            if not self.job_done and self._over_budget():
-                return  # drawn on a later tick: the state keeps folding, nothing is lost
+            if not ok and wall_since < MAX_STALE_S:
+                return
             self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
             self._draw_state(now)
         else:
             self._tick_clock(now)
         table = self._table
-        if table.dirty and (now - self._last_rebuild >= TABLE_REBUILD_S or self.job_done):
-            table.update_rows()
-            self._last_rebuild = now
+        if table.dirty:
+            since = now - self._last_rebuild
+            if self.job_done or (since >= TABLE_REBUILD_S and ok) or since >= TABLE_MAX_STALE_S:
+                table.update_rows()
+                self._last_rebuild = now
 
     def _draw_state(self, now: float) -> None:
         snap = self.state.snapshot(self._log_seq, self._findings_seen)
@@ -306,16 +316,24 @@ class ScanDashboard(App[None]):
     def on_findings_table_finding_highlighted(self, message: FindingsTable.FindingHighlighted) -> None:
         self._detail.finding = message.finding
 
+    def _leave(self) -> None:
+        self.abandoned = not self.job_done
+        if self.abandoned and self._cancel is not None:
+            self._cancel.set()
+        self.exit()
+
     async def action_quit(self) -> None:
+        """q: leave once the scan is done; while it runs, a second q confirms."""
         if self.job_done or self._quit_armed:
-            self.abandoned = not self.job_done
-            if self.abandoned and self._cancel is not None:
-                self._cancel.set()
-            self.exit()
+            self._leave()
             return
         self._quit_armed = True
         self.notify("The scan is still running. Press q again to stop watching and cancel it.",
                     title="Quit?", severity="warning", timeout=4)
+
+    def action_interrupt(self) -> None:
+        """Ctrl-C: stop now, as it does without the dashboard (no second press needed)."""
+        self._leave()
 
     def action_filter(self) -> None:
         self._table.cycle_filter()

@@ -142,8 +142,11 @@ class FindingsTable(ScrollView, can_focus=True):
         return len(self.shown)
 
     def set_findings(self, findings: Iterable[dict[str, Any]]) -> None:
-        """Replace every finding (the merged result at the end of a scan)."""
+        """Replace every finding (the merged result at the end of a scan); the cursor goes
+        back to the first row (row indexes of the old list mean nothing in the new one)."""
         self.findings = list(findings)
+        self.shown = []
+        self._highlighted = None
         self._rows.clear()
         self._pending = True
 
