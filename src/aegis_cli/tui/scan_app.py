@@ -123,9 +123,11 @@ class ScanDashboard(App[None]):
         state: ScanState | None = None,
         clock: Callable[[], float] = time.monotonic,
         redraw_cpu_budget: float = REDRAW_CPU_BUDGET,
+        max_stale_s: float = MAX_STALE_S,
     ) -> None:
         super().__init__()
         self.redraw_cpu_budget = redraw_cpu_budget
+        self.max_stale_s = max_stale_s
         self.state = state or ScanState()
         self.scan_title = title
         self.title = printable(title)
@@ -225,7 +227,7 @@ class ScanDashboard(App[None]):
 
         While the scan runs, a tick is skipped when drawing has cost more than the budget
         (the state keeps folding; nothing is lost), but the panels are never older than
-        MAX_STALE_S. The findings table, the costliest part, is redrawn at most every
+        ``max_stale_s``. The findings table, the costliest part, is redrawn at most every
         TABLE_REBUILD_S, within the budget, or at least every TABLE_MAX_STALE_S.
         """
         state = self.state
@@ -233,7 +235,7 @@ class ScanDashboard(App[None]):
         wall_since = time.perf_counter() - self._wall_mark
         ok = self.job_done or self._within_budget()
         if state.version != self._version:
-            if not ok and wall_since < MAX_STALE_S:
+            if not ok and wall_since < self.max_stale_s:
                 return
             self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
             self._draw_state(now)
