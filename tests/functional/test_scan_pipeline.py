@@ -200,3 +200,17 @@ def test_two_cpu_processes_give_the_single_device_result(repo_zip, keyword_model
     assert sum(c.input_tokens for c in quiet_calls) == single_quiet.input_tokens
     assert {c.model_id for c in quiet_calls} == {"quiet@0", "quiet@1"}
     assert len(sink.of_type(RunStarted)) == 1 and len(sink.of_type(RunFinished)) == 1
+
+
+def test_a_cancelled_scan_stops_and_says_so(repo_zip, quiet_classifier, tmp_path):
+    import threading
+
+    cancel = threading.Event()
+    cancel.set()
+    sink = MemorySink()
+    bus = EventBus([sink])
+    result = run_scan(ScanOptions(target=str(repo_zip), models=[str(quiet_classifier)]), bus, cancel=cancel)
+    bus.close()
+    assert sink.of_type(ModelLoading) == []
+    assert sink.of_type(RunFinished)[0].status == "interrupted"
+    assert any("interrupted" in w for w in result.warnings)

@@ -209,9 +209,10 @@ def _unique_ids(specs: list[ModelSpec]) -> None:
             spec.name = f"{spec.name}#{seen[base]}"
 
 
-def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanResult:
+def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None, cancel: threading.Event | None = None) -> ScanResult:
     """Run a whole scan, publishing events on ``bus``. Raises AegisError for bad input
-    (before any model loads); model failures are recorded, not raised."""
+    (before any model loads); model failures are recorded, not raised. Setting ``cancel``
+    stops the scan after the window in flight (the result then says interrupted)."""
     from aegis_cli.providers import make_provider
     from aegis_cli.providers.presets import load_presets, resolve
 
@@ -238,7 +239,11 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanResu
     load_errors: list[AegisError] = []
     chunks_total = 0
 
+    interrupted = False
     for spec in specs:
+        if cancel is not None and cancel.is_set():
+            interrupted = True
+            break
         bus.publish(ModelLoading(model_id=spec.model_id, name=spec.name))
         summary = ModelSummary(model_id=spec.model_id, name=spec.name, provider="hf", status="failed")
         summaries.append(summary)
@@ -285,6 +290,10 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanResu
             while True:
                 item = q.get()
                 if item is _DONE:
+                    break
+                if cancel is not None and cancel.is_set():
+                    interrupted = True
+                    error = "interrupted"
                     break
                 if isinstance(item, BaseException):
                     raise item
@@ -360,7 +369,9 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None) -> ScanResu
         model_findings=per_model,
     )
     failed = [m for m in summaries if m.status == "failed"]
-    status = "failed" if len(failed) == len(summaries) else "completed"
+    status = "interrupted" if interrupted else "failed" if len(failed) == len(summaries) else "completed"
+    if interrupted:
+        result.warnings.append("interrupted before the scan finished: results are partial")
     bus.publish(RunFinished(run_id=run_id, status=status,
                             error="; ".join(m.error or "" for m in failed) or None,
                             duration_s=result.duration_s))

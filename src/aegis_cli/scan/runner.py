@@ -7,6 +7,7 @@ the Textual dashboard and the plain console, so both behave the same otherwise.
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,13 +78,15 @@ def execute_scan(options: ScanOptions, out: OutputOptions) -> int:
     try:
         sampler.start()
 
+        cancel = threading.Event()
+
         def job() -> ScanResult:
             if len(options.devices) > 1:
                 from aegis_cli.scan.distributed import run_sharded
 
                 r = run_sharded(options, bus, sampler=sampler)
             else:
-                r = run_scan(options, bus, sampler=sampler)
+                r = run_scan(options, bus, sampler=sampler, cancel=cancel)
             if out.output is not None:  # written before the dashboard lets go, so nothing waits on a person
                 write_outputs(r, fmt, out.output)
             return r
@@ -99,7 +102,7 @@ def execute_scan(options: ScanOptions, out: OutputOptions) -> int:
                 write(r, f, path)
                 return str(path.resolve())
 
-            result = run_scan_dashboard(bus, job, title=f"aegis scan {options.target}", export=export)
+            result = run_scan_dashboard(bus, job, title=f"aegis scan {options.target}", export=export, cancel=cancel)
         else:
             result = job()
     finally:
