@@ -341,9 +341,16 @@ class History:
 
     def snapshot(self) -> HistorySnapshot:
         """A cheap, consistent view for a writer thread: entries are append-only, so the
-        current length fixes the content; the small head is copied."""
+        current length fixes the content. Of the head, what changes during a run (segments,
+        evals, lists, status) is copied; config, model and hardware are written once at the
+        start and only ever replaced whole, so they are shared."""
         self.data["updated_at"] = utc_now()
-        return HistorySnapshot(self, self._n, json.loads(json.dumps(_sanitize(self.data), default=str)))
+        head = dict(self.data)
+        head["segments"] = [dict(seg) for seg in self.segments]
+        for key in ("evals", "warnings", "checkpoints"):
+            head[key] = list(self.data.get(key) or [])
+        head["final_metrics"] = dict(self.data.get("final_metrics") or {})
+        return HistorySnapshot(self, self._n, head)
 
 
 class HistorySnapshot:
@@ -356,14 +363,15 @@ class HistorySnapshot:
 
     def to_json(self) -> str:
         """Head indented; entries one line per field, values pre-encoded as they were appended."""
-        body = json.dumps(self.head, ensure_ascii=False, indent=1, allow_nan=False, default=str)
+        body = json.dumps(_sanitize(self.head), ensure_ascii=False, indent=1, allow_nan=False, default=str)
         assert body.endswith("\n}")
         enc = self._history._enc
         columns = ",\n".join(f"  {json.dumps(key)}: [" + ",".join(col[: self.n]) + "]" for key, col in list(enc.items()))
         return body[:-2] + ',\n "entries": {\n' + columns + "\n }\n}\n"
 
     def document(self) -> dict[str, Any]:
-        doc = dict(self.head)
+        """The JSON document as plain data (what reading the file back would give)."""
+        doc = json.loads(json.dumps(_sanitize(self.head), default=str))
         doc["entries"] = {key: col[: self.n] for key, col in list(self._history._cols.items())}
         return doc
 
