@@ -347,3 +347,21 @@ def test_same_config_same_losses(tmp_path):
     torch.rand(100)
     b, _ = _run(train_config(tmp_path / "b", max_steps=4))
     assert _history(a)["entries"]["loss"] == _history(b)["entries"]["loss"]
+
+
+def test_corrupt_history_on_resume_is_kept_aside_and_rebuilt_from_the_checkpoint(tmp_path):
+    cfg = train_config(tmp_path, max_steps=6, training={"save_steps": 4})
+    first, _ = _run(cfg)
+    first.history_json.write_text('{"schema": "aegis.train-history", "entries": [')  # torn / damaged
+    second, sink = _run(cfg, resume=str(tmp_path / "ckpt" / "checkpoint-4"))
+    assert second.status == "completed"
+    backups = list(second.report_dir.glob("history.json.corrupt-*"))
+    assert len(backups) == 1 and backups[0].read_text().startswith('{"schema"')  # kept byte for byte
+    history = _history(second)
+    entries = rows(history)
+    assert [e["step"] for e in entries] == [2, 4, 6]
+    assert entries[0]["from_checkpoint"] is True and entries[0]["power_mean_w"] is None  # from trainer_state.json
+    assert not entries[-1].get("from_checkpoint")
+    report = second.report_md.read_text()
+    assert "rebuilt from the checkpoint" in report and "history.json.corrupt-" in report
+    assert any("moved to history.json.corrupt-" in m.text for m in sink.of_type(LogMessage))
