@@ -136,7 +136,8 @@ def format_errors(
     for err in exc.errors():
         loc = tuple(err["loc"])
         dotted = ".".join(str(p) for p in loc) or "(top level)"
-        if tuple(str(p) for p in loc) in {tuple(o) for o in overridden}:
+        from_override = tuple(str(p) for p in loc) in {tuple(o) for o in overridden}
+        if from_override:
             where = f"--set {dotted}"
         else:
             line = None
@@ -149,9 +150,9 @@ def format_errors(
             name = str(loc[-1])
             close = difflib.get_close_matches(name, _fields_at(model, loc), n=1)
             msg = f"unknown key {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-            problems.append(f"{where}: {dotted}: {msg}")
+            problems.append(f"{where}: {msg}" if from_override else f"{where}: {dotted}: {msg}")
         else:
-            problems.append(f"{where}: {dotted}: {err['msg']}")
+            problems.append(f"{where}: {err['msg']}" if from_override else f"{where}: {dotted}: {err['msg']}")
     return problems
 
 
