@@ -20,8 +20,8 @@ from aegis_cli.mini.engine import (
 )
 from aegis_cli.mini.vocab import Namer
 
-PLACEMENTS = ("inline", "helper")
-TREATMENTS = ("raw", "transform", "sanitized", "wrongvar")
+# placement: "inline" (the sink in the request handler) or "helper" (in a function the handler calls)
+# treatment: "raw", "transform" (harmless rewrite), "sanitized" (safe) or "wrongvar" (sanitizer misapplied)
 
 
 @dataclass

@@ -371,7 +371,6 @@ class FileParts:
     decls: list[str] = field(default_factory=list)
     blocks: list[str] = field(default_factory=list)
     handlers: list[tuple[str, str, str]] = field(default_factory=list)  # (fn, route, method)
-    header: list[str] = field(default_factory=list)
 
     def add_import(self, line: str) -> None:
         if line and line not in self.imports:
@@ -387,7 +386,6 @@ class Kit:
 
     name = ""
     ext = ""
-    comment = "//"
     style = NameStyle()
     indents: tuple[tuple[str, float], ...] = (("    ", 1.0),)
     quote_restyle = False  # may rewrite "…" literals as '…'
@@ -403,7 +401,6 @@ class Kit:
     auto_imports: tuple[tuple[str, str], ...] = ()  # (trigger text, import line), see uses()
     file_slots: ClassVar[dict[str, tuple[str, ...]]] = {}  # file-wide names: slot -> spellings to choose from
     slot_decls: ClassVar[dict[str, str]] = {}  # file slot -> the declaration it needs once used
-    blank_between = 1
 
     # -- statements ------------------------------------------------------------------------
     def assign(self, var: str, expr: str) -> str:
@@ -415,18 +412,12 @@ class Kit:
     def helper(self, fn: str, params: list[str], body: str, bag: Bag) -> str:
         raise NotImplementedError
 
-    def param(self, name: str) -> str:
-        return name
-
     def order_params(self, params: list[str]) -> list[str]:
         return params
 
     def finish_block(self, text: str) -> str:
         """Last touch on a filled handler or helper (JavaScript makes awaiting functions async)."""
         return text
-
-    def comment_line(self, text: str) -> str:
-        return f"{self.comment} {text}"
 
     # -- files -----------------------------------------------------------------------------
     def path(self, rng: random.Random, namer: Namer, framework: Framework, bag: Bag) -> str:

@@ -304,7 +304,6 @@ def _prototypes(body: str) -> list[str]:
 class CKit(Kit):
     name = "c"
     ext = ".c"
-    comment = "//"
     style = NameStyle(var="snake", func="snake")
     indents = (("    ", 0.6), ("\t", 0.25), ("  ", 0.15))
     # no bounded copy here: truncating the input would defuse an overflow the label still claims
@@ -339,9 +338,6 @@ class CKit(Kit):
         doc = "/* «doc» */\n" if bag.namer.rng.random() < 0.35 else ""
         sig = ", ".join(f"const char *{p}" for p in params)
         return fill(f"{doc}static int {fn}({sig})\n{{\n    «body»\n    return 0;\n}}", bag.child(body=body))
-
-    def param(self, name: str) -> str:
-        return name
 
     def path(self, rng: random.Random, namer, framework: Framework, bag: Bag) -> str:
         return f"{rng.choice(('src', 'tools', 'lib', 'cmd'))}/{namer.func() if rng.random() < 0.5 else namer.word()}{self.ext}"

@@ -493,7 +493,6 @@ def _imports(parts: FileParts, esm: bool, ts: bool) -> list[str]:
 
 
 class JavaScriptKit(Kit):
-    comment = "//"
     style = NameStyle(var="camel", func="camel")
     indents = (("  ", 0.6), ("    ", 0.4))
     quote_restyle = True
@@ -548,9 +547,6 @@ class JavaScriptKit(Kit):
 
     def assign(self, var: str, expr: str) -> str:
         return f"const {var} = {expr};"
-
-    def param(self, name: str) -> str:
-        return name
 
     def call(self, fn: str, args: list[str], bag: Bag) -> str:
         if bag.namer.rng.random() < 0.4:

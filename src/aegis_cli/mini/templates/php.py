@@ -362,7 +362,6 @@ _GLOBAL_USE = re.compile(r"\$(" + "|".join(_GLOBAL_NAMES) + r")\b")
 class PhpKit(Kit):
     name = L
     ext = ".php"
-    comment = "//"
     style = NameStyle(var="camel", func="camel")
     indents = (("    ", 0.9), ("  ", 0.1))
     quote_restyle = True

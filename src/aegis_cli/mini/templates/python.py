@@ -14,6 +14,7 @@ from aegis_cli.mini.engine import (
     San,
     Source,
     V,
+    fill,
     fillers,
     join_blocks,
     make_spec,
@@ -596,7 +597,6 @@ STMT_FILLERS = fillers(L, "stmt", [
 class PythonKit(Kit):
     name = L
     ext = ".py"
-    comment = "#"
     style = NameStyle(var="snake", func="snake")
     indents = (("    ", 0.88), ("  ", 0.12))
     quote_restyle = True
@@ -655,8 +655,6 @@ class PythonKit(Kit):
         rng = bag.namer.rng
         doc = '    """«doc»"""\n' if rng.random() < 0.35 else ""
         sig = ", ".join(f"{p}: str" if rng.random() < 0.3 else p for p in params)
-        from aegis_cli.mini.engine import fill
-
         return fill(f"def {fn}({sig}):\n{doc}    «body»", bag.child(body=body))
 
     def path(self, rng: random.Random, namer, framework: Framework, bag: Bag) -> str:
@@ -668,8 +666,6 @@ class PythonKit(Kit):
         return f"{folder}/{stem}.py"
 
     def render(self, parts: FileParts, framework: Framework, bag: Bag, rng: random.Random) -> str:
-        from aegis_cli.mini.engine import fill
-
         body = join_blocks(parts.blocks, 1 if rng.random() < 0.2 else 2)
         footer = ""
         if framework.footer and (framework.route_line or rng.random() < 0.6):

@@ -236,7 +236,6 @@ _REQUIRES = (("Open3.", "open3"), ("Shellwords.", "shellwords"), ("Base64.", "ba
 class RubyKit(Kit):
     name = L
     ext = ".rb"
-    comment = "#"
     hash_comments = True
     quote_restyle = True
     keep_quotes_if = "#"
