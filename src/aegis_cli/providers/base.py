@@ -108,7 +108,8 @@ class Provider(abc.ABC):
         self.trust_remote_code = trust_remote_code or spec.trust_remote_code
 
     @abc.abstractmethod
-    def load(self) -> LoadedModel: ...
+    def load(self, warn: Callable[[str], None] | None = None) -> LoadedModel:
+        """Load the model; ``warn`` reports problems that do not stop it (e.g. --quantize on CPU)."""
 
     @abc.abstractmethod
     def prepare(self, files: Iterable[Any]) -> Iterator[Chunk]:

@@ -71,7 +71,9 @@ def _labels(cfg: LabelsConfig) -> LabelMap:
 
 def display_name(ref: str) -> str:
     if ref.startswith(("http://", "https://")):
-        return ref.split("://", 1)[1].split("/", 1)[0]
+        rest, _, model = ref.split("://", 1)[1].partition("#")
+        host = rest.split("/", 1)[0].rsplit("@", 1)[-1]  # never show user:password@
+        return f"{model}@{host}" if model else host
     ref = ref.removeprefix("builtin:").rstrip("/\\")
     return os.path.basename(ref) or ref
 

@@ -333,7 +333,10 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None, cancel: thr
         summary.total_tokens = s.input_tokens + s.output_tokens
         summary.tokens_estimated = s.estimated
         basis_tokens = s.output_tokens if provider.speed_basis == "output" else summary.total_tokens
-        summary.tokens_per_s = basis_tokens / (s.latency_ms / 1000.0) if s.latency_ms > 0 and basis_tokens else None
+        # an endpoint serves several requests at once: its speed is tokens over the wall time of
+        # the run, not over the summed per-request latencies (which would undercount ~concurrency×)
+        seconds = run_s if provider.provider == "http" else s.latency_ms / 1000.0
+        summary.tokens_per_s = basis_tokens / seconds if seconds > 0 and basis_tokens else None
         summary.elapsed_ms = (time.monotonic() - model_t0) * 1000.0
         summary.peak_vram_mb = s.peak_vram_mb
         if sampler is not None:
