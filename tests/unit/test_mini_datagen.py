@@ -62,6 +62,14 @@ def test_sink_text_is_on_the_labelled_line(train):
     assert checked > 500
 
 
+def test_spans_locate_each_sink_exactly(train):
+    for sample in train:
+        for finding, sink, (start, end) in zip(sample.findings, sample.meta["sinks"], sample.meta["spans"], strict=True):
+            assert sample.text[start:end] == sink
+            assert sample.text.count("\n", 0, start) + 1 == finding["line"]
+            assert sample.text.count("\n", 0, end) + 1 == finding["end_line"]
+
+
 def test_validator_rejects_a_shifted_label(train):
     sample = next(s for s in train if s.findings and s.text.count("\n") > 20)
     lines = sample.text.split("\n")

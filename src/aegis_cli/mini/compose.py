@@ -222,8 +222,8 @@ def count_lines(blocks: list[str]) -> int:
     return sum(b.count("\n") + 2 for b in blocks)
 
 
-def compose(plan: FilePlan, namer: Namer, rng: random.Random) -> tuple[str, str, list[dict], list[str]]:
-    """Build the file and its exact labels; returns (path, text, findings, sink texts)."""
+def compose(plan: FilePlan, namer: Namer, rng: random.Random) -> tuple[str, str, list[dict], list[str], list[list[int]]]:
+    """Build the file and its exact labels; returns (path, text, findings, sink texts, sink spans)."""
     kit, fw = plan.kit, plan.framework
     parts = FileParts()
     file_bag = Bag(namer, {"framework": fw.name}, file_slots=kit.file_slot_makers(rng))
@@ -260,5 +260,5 @@ def compose(plan: FilePlan, namer: Namer, rng: random.Random) -> tuple[str, str,
     text = kit.render(parts, fw, file_bag, rng)
     text = kit.restyle(text, rng)
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n") + "\n"
-    clean, findings, sinks = extract_findings(text)
-    return kit.path(rng, namer, fw, file_bag), clean, findings, sinks
+    clean, findings, sinks, spans = extract_findings(text)
+    return kit.path(rng, namer, fw, file_bag), clean, findings, sinks, spans

@@ -148,7 +148,8 @@ class Sample:
 
     ``meta`` says how it was made: ``split``, ``index``, ``kind`` (units / ordinary /
     background), ``framework``, ``units`` (template key, CWE, vulnerable, flow, sanitizer),
-    ``sinks`` (the labelled sink texts, parallel to ``findings``), ``fillers``, ``background``
+    ``sinks`` and ``spans`` (each finding's sink text and its [start, end) character offsets in
+    ``text``, parallel to ``findings``: token labels can cover exactly the sink), ``fillers``, ``background``
     (stdlib files used) and ``words`` (vocabulary drawn; left out of the written JSONL).
     """
 
@@ -193,6 +194,9 @@ def validate_sample(sample: Sample) -> None:
             raise SampleError(f"{sample.path}:{line}: sink {sink!r} is not on lines {line}-{end}")
         if not lines[line - 1].strip() or sink.split("\n")[0] not in lines[line - 1]:
             raise SampleError(f"{sample.path}:{line}: the sink does not start on the labelled line")
+        spans = sample.meta.get("spans")
+        if spans is not None and sample.text[spans[i][0]:spans[i][1]] != sink:
+            raise SampleError(f"{sample.path}:{line}: span {spans[i]} does not hold the sink")
         if not re.search(SINK_HINTS[cwe], sink, re.I):
             raise SampleError(f"{sample.path}:{line}: {sink!r} does not look like a {cwe} sink")
 
@@ -295,7 +299,7 @@ def _make_sample(index: int, *, seed: int, split: str, background: Background | 
         files = background.whole_files(lang, bg_pool)
         if files:
             rel, text = rng.choice(files)
-            meta.update(kind="background", background=[rel], units=[], words=[], sinks=[], fillers=[])
+            meta.update(kind="background", background=[rel], units=[], words=[], sinks=[], spans=[], fillers=[])
             path = f"case{index:05d}/vendor/{rel}"
             return Sample(path, lang, text if text.endswith("\n") else text + "\n", False, [], meta)
 
@@ -325,11 +329,11 @@ def _make_sample(index: int, *, seed: int, split: str, background: Background | 
             picked = [rng.choice(snippets) for _ in range(rng.randint(1, 6))]
             bg_blocks = [(origin, code) for origin, code in picked if compiles(code)]
     plan = FilePlan(kit, fw, units, target, chosen_fillers, stmt_fillers, bg_blocks)
-    rel, text, findings, sinks = compose(plan, namer, rng)
+    rel, text, findings, sinks, spans = compose(plan, namer, rng)
     path = f"case{index:05d}/{rel}"
     is_vuln = bool(findings)
     meta.update(kind="units" if units else "ordinary", framework=fw.name,
-                units=[u.describe() for u in units], sinks=sinks, fillers=sorted(set(plan.used["fillers"])),
+                units=[u.describe() for u in units], sinks=sinks, spans=spans, fillers=sorted(set(plan.used["fillers"])),
                 background=sorted(set(plan.used["background"])), words=sorted(set(namer.words)))
     return Sample(path, lang, text, is_vuln, findings, meta)
 

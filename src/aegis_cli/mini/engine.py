@@ -281,11 +281,13 @@ def bind_markers(code: str, cwe: str, vulnerable: bool) -> str:
     return code.replace(SINK_OPEN, f"{_OPEN}{cwe}{_MID}").replace(SINK_CLOSE, _CLOSE)
 
 
-def extract_findings(text: str) -> tuple[str, list[dict], list[str]]:
-    """Strip the markers from ``text``; return the clean text, the findings and their sink texts."""
+def extract_findings(text: str) -> tuple[str, list[dict], list[str], list[list[int]]]:
+    """Strip the markers from ``text``; return the clean text, the findings, their sink texts and
+    the sinks' [start, end) character offsets in the clean text."""
     out: list[str] = []
     findings: list[dict] = []
     sinks: list[str] = []
+    spans: list[list[int]] = []
     line = 1
     pos = 0
     open_cwe: str | None = None
@@ -306,11 +308,12 @@ def extract_findings(text: str) -> tuple[str, list[dict], list[str]]:
             clean_so_far = "".join(out)
             findings.append({"cwe": open_cwe, "line": open_line, "end_line": line})
             sinks.append(clean_so_far[open_at:])
+            spans.append([open_at, len(clean_so_far)])
             open_cwe = None
     out.append(text[pos:])
     if open_cwe is not None:
         raise TemplateError("sink marker left open")
-    return "".join(out), findings, sinks
+    return "".join(out), findings, sinks, spans
 
 
 # ---------------------------------------------------------------------------------------------
