@@ -49,9 +49,9 @@ def eval_command(
         bus.close()
     text = render_eval(ev, fmt.value)
     if output:
-        from aegis_cli.fsutil import atomic_write_text
+        from aegis_cli.fsutil import write_output
 
-        atomic_write_text(output, text)
+        write_output(output, text)
     else:
         typer.echo(text, nl=not text.endswith("\n"))
 

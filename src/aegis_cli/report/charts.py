@@ -188,7 +188,7 @@ def render_png(history: dict[str, Any], path: str | Path, *, max_points: int = M
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from aegis_cli.report.history import atomic_write_bytes
+    from aegis_cli.fsutil import atomic_write_bytes
 
     fig = build_figure(history, max_points=max_points)
     FigureCanvasAgg(fig)

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from aegis_cli.report.history import FILENAME, History, HistorySnapshot, atomic_write_text
+from aegis_cli.fsutil import atomic_write_text
+from aegis_cli.report.history import FILENAME, History, HistorySnapshot
 
 REPORT_MD = "report.md"
 CHART_PNG = "telemetry.png"

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from aegis_cli.errors import InputError
-from aegis_cli.fsutil import atomic_write_text
+from aegis_cli.fsutil import write_output
 from aegis_cli.scan.result import ScanResult
 
 FORMATS: tuple[str, ...] = ("table", "json", "sarif", "markdown")
@@ -58,5 +58,5 @@ def render(result: ScanResult, fmt: str, *, color: bool = False, width: int | No
 
 
 def write(result: ScanResult, fmt: str, path: Path) -> None:
-    """Write ``result`` to ``path`` atomically (see :func:`aegis_cli.fsutil.atomic_write_text`)."""
-    atomic_write_text(Path(path), render(result, fmt))
+    """Write ``result`` to ``path`` atomically (see :func:`aegis_cli.fsutil.atomic_write_bytes`)."""
+    write_output(Path(path), render(result, fmt))
