@@ -303,7 +303,8 @@ class AutomatedReportCallback(TrainerCallback):
         target = f"{self.project_name} ({meta.get('base') or meta.get('architecture') or 'model'})"
         self.bus.publish(RunStarted(run_id=self.run_id, kind="train", meta={
             "target": target, "project": self.project_name, "model": meta.get("base"),
-            "device": meta.get("device"), "max_steps": state.max_steps, "world_size": self._world_size,
+            "device": meta.get("device"), "precision": meta.get("precision"), "quantization": meta.get("quantization"),
+            "max_steps": state.max_steps, "world_size": self._world_size,
             "report_dir": str(self.report_dir), "segment": segment["index"], "resumed_from": segment["resumed_from"],
         }))
         if resumed:
