@@ -36,6 +36,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from aegis_cli.fsutil import atomic_write_bytes
 from aegis_cli.redact import redact_mapping, scrub
 from aegis_cli.report.history import FILENAME, History, HistoryCorrupt, empty_entry, from_log_history
 from aegis_cli.report.summary import samples_processed
@@ -418,9 +419,15 @@ class AutomatedReportCallback(TrainerCallback):
                 try:
                     old = History.load(path)
                     backup = path.with_name("history.previous.json")
-                    os.replace(path, backup)
+                    # a copy, not a move: until the new run's history is written, history.json
+                    # stays the previous run's (a write that fails must not lose the last record)
+                    try:
+                        atomic_write_bytes(backup, path.read_bytes())
+                        kept = f"its history is kept as {backup.name}"
+                    except OSError as exc:
+                        kept = f"could not copy its history to {backup.name} ({exc.strerror or exc})"
                     self._log("info", f"a new run replaces the previous report of {self.project_name} "
-                              f"({old.data.get('status')}, step {old.data.get('global_step')}); its history is kept as {backup.name}", "report")
+                              f"({old.data.get('status')}, step {old.data.get('global_step')}); {kept}", "report")
                 except HistoryCorrupt as exc:
                     backup = History.backup_corrupt(path)
                     self._log("warning", f"{exc.message}; moved to {backup.name}", "report")
