@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand
 
-from aegis_cli.cli.common import handle_errors
+from aegis_cli.cli.common import handle_errors, stdout_is_terminal
 
 _RESUME_LATEST = "latest"
 
@@ -31,7 +31,7 @@ def train(
     overrides: list[str] = typer.Option([], "--set", help="Override a config value: --set training.max_steps=50 (repeatable)."),
     resume: str = typer.Option(None, "--resume", metavar="[CHECKPOINT]",
                                help="Resume from a checkpoint directory; alone, the latest checkpoint of this run."),
-    no_tui: bool = typer.Option(False, "--no-tui", help="Plain progress lines even in a terminal."),
+    no_tui: bool = typer.Option(False, "--no-tui", help="Plain progress lines instead of the live dashboard (the default in a terminal)."),
     telemetry_log: Path = typer.Option(None, "--telemetry-log", help="Record every telemetry event as JSON lines."),
 ) -> None:
     """Fine-tune a model; writes report.md, telemetry.png and history.json to reporting.output_dir/<project_name>."""
@@ -52,16 +52,26 @@ def train(
 
         sys.modules.setdefault("comet_ml", None)  # type: ignore[arg-type]
     zero = os.environ.get("RANK", "0") in ("", "0")
+    # the dashboard: one process, stdout a terminal (ranks of a distributed run must stop together,
+    # which a per-process stop button cannot promise; they print plain lines)
+    tui = zero and not no_tui and os.environ.get("WORLD_SIZE", "1") in ("", "1") and stdout_is_terminal()
     sinks: list[Any] = []
     if zero:
-        # The live dashboard (a TUI sink on this bus) is its own feature; until it lands a
-        # terminal gets the same plain lines as --no-tui.
-        sinks.append(TrainConsoleSink())
+        if not tui:
+            sinks.append(TrainConsoleSink())
         if telemetry_log is not None:
             sinks.append(JsonlRecorder(telemetry_log))
     bus = EventBus(sinks)
     try:
-        outcome = run_training(cfg, bus=bus, resume=resume, config_path=config)
+        if tui:
+            from aegis_cli.tui.train_app import run_train_dashboard
+
+            def job(stop: Any) -> Any:  # the dashboard owns Ctrl-C and hands its stop event here
+                return run_training(cfg, bus=bus, resume=resume, config_path=config, stop=stop, handle_sigint=False)
+
+            outcome = run_train_dashboard(bus, job, title=f"aegis train {cfg.project_name}")
+        else:
+            outcome = run_training(cfg, bus=bus, resume=resume, config_path=config)
     finally:
         stats = bus.close()
     if not zero:
