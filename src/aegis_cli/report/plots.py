@@ -37,6 +37,8 @@ NOT_REPORTED = "not reported by the GPU"
 GPU_PANELS = (2, 3, 4, 5)
 
 _LOCK = threading.Lock()
+#: the largest magnitude drawn (beyond it a chart says nothing and plotext's kernel misbehaves)
+LIMIT = 1e15
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,40 @@ def step_ticks(lo: float, hi: float, width: int) -> tuple[list[float], list[str]
     return ticks, [compact(t) for t in ticks]
 
 
+def value_ticks(lo: float, hi: float, count: int) -> tuple[list[float], list[str]]:
+    """About ``count`` round ticks within [lo, hi] and labels that tell them apart:
+    ``12,600`` rather than ``1.26e4``, ``2.5e-4`` for learning rates."""
+    if not hi > lo:
+        return [lo], [f"{lo:.3g}"]
+    step = _nice_step(hi - lo, max(1, count))
+    for _ in range(4):  # at least two labels on the axis
+        first = math.ceil(lo / step - 1e-9) * step
+        ticks = []
+        t = first
+        while t <= hi + step * 1e-9 and len(ticks) < 20:
+            ticks.append(0.0 if abs(t) < step * 1e-9 else t)
+            t += step
+        if len(ticks) >= 2:
+            break
+        step /= 2
+    big = max(abs(lo), abs(hi))
+    if big >= 1e6:
+        return ticks, [compact(t) if abs(t) >= 1000 else f"{t:.0f}" for t in ticks]
+    sci = big < 1e-2 or step < 1e-4 * big
+    # the fewest digits that show the step (0.25 needs two) and tell every tick apart
+    digits = 0
+    while digits < 6 and abs(round(step, digits) - step) > step * 1e-6:
+        digits += 1
+    for extra in range(7):
+        if sci:
+            labels = [f"{t:.{1 + extra}e}".replace("e-0", "e-").replace("e+0", "e") if t else "0" for t in ticks]
+        else:
+            labels = [f"{t:,.{digits + extra}f}" for t in ticks]
+        if len(set(labels)) == len(labels):
+            break
+    return ticks, labels
+
+
 def message_lines(text: str, width: int, height: int) -> list[str]:
     """``text`` centred in a width×height block (a panel with nothing to draw)."""
     width, height = max(1, width), max(1, height)
@@ -223,7 +259,14 @@ def render_panel(panel: Panel, width: int, height: int, *, color: bool = True) -
     width, height = int(width), int(height)
     if not panel.drawable or width < 12 or height < 4:
         return "\n".join(message_lines(panel.message or "(too small to draw)", width, height))
-    runs = [(line, run) for line in panel.lines for run in _runs(panel.x, line.y)]
+    # plotext draws lines point to point on its canvas and allocates for the whole stretch: a
+    # point far outside the axis range (or an absurd magnitude) aborts the process, so values
+    # are clipped to the panel's fixed range and to ±LIMIT
+    lo_clip, hi_clip = panel.ylim if panel.ylim is not None else (-LIMIT, LIMIT)
+    clipped = [(line, Line(line.label, line.color, [None if v is None else min(hi_clip, max(lo_clip, v)) for v in line.y]))
+               for line in panel.lines]
+    runs = [(line, run) for line, safe in clipped for run in _runs(panel.x, safe.y)]
+    runs = [(line, run) for line, run in runs if all(abs(x) <= LIMIT for x in run[0])]
     if not runs:
         return "\n".join(message_lines("nothing to draw yet", width, height))
     import plotext as plt
@@ -247,13 +290,14 @@ def render_panel(panel: Panel, width: int, height: int, *, color: bool = True) -
             fig.draw(signal)
         positions, labels = step_ticks(min(xs), max(xs), width)
         fig.ruler("x").ticks(positions, labels)
-        fig.ruler("y").frequency(max(2, min(5, (height - 2) // 2)))
         fig.ruler("y").lim(lo, hi)
+        fig.ruler("y").ticks(*value_ticks(lo, hi, max(2, min(5, (height - 2) // 2))))
         if min(xs) == max(xs):
             fig.ruler("x").lim(min(xs) - 1, max(xs) + 1)
         text = fig.build().string(colorless=not color)
         fig.clear()
-    return text
+    lines = text.rstrip("\n").split("\n")[:height]
+    return "\n".join(lines + [" " * width] * (height - len(lines)))
 
 
 __all__ = ["GPU_PANELS", "NO_GPU", "Line", "Panel", "compact", "message_lines", "panels_from_columns",

@@ -147,6 +147,7 @@ class TrainDashboard(App[None]):
         self._log_seq = 0
         self._charts_key: tuple | None = None
         self._charts_ts = -1e9
+        self._charts_steps = 0
         self._state_ts = -1e9
         self._drawn_status: str | None = None
         self._snap: TrainSnapshot | None = None
@@ -193,9 +194,10 @@ class TrainDashboard(App[None]):
         # middle of training when the first step is logged
         self.call_after_refresh(self._preload_plotext)
 
-    @staticmethod
-    def _preload_plotext() -> None:
+    def _preload_plotext(self) -> None:
         import plotext  # noqa: F401
+
+        self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()  # not the charts' cost
 
     def _install_sigint(self) -> None:
         """A SIGINT from outside (kill -INT) acts like Ctrl-C typed into the dashboard."""
@@ -302,7 +304,9 @@ class TrainDashboard(App[None]):
         key = (snap.steps_version, snap.has_gpu, settled)
         if key != self._charts_key:
             since = wall - self._charts_ts
-            due = settled or since >= self.chart_max_stale_s or (since >= self.chart_min_s and self._within_budget())
+            first_data = self._charts_steps == 0 and snap.n_steps > 0  # the first step shows at once
+            due = (settled or first_data or since >= self.chart_max_stale_s
+                   or (since >= self.chart_min_s and self._within_budget()))
             if due and self._draw_charts(snap):
                 self._charts_key = key
 
@@ -338,6 +342,7 @@ class TrainDashboard(App[None]):
         self._charts_ts = self._wall_mark
         cols = {name: snap.column(name) for name in snap.columns}
         panels = panels_from_columns(cols, has_gpu=snap.has_gpu, max_points=width)
+        self._charts_steps = snap.n_steps
         for chart, panel in zip(self._charts, panels, strict=True):
             chart.show(panel)
         self.chart_redraws += 1
