@@ -253,6 +253,10 @@ def tui_child(mode: str, result_path: str, spec: dict) -> None:
 
     warmup = spec["warmup"]
     marks: dict = {}
+    dashboard: list = []  # the app, once made: its redraw counters are read at the marks
+
+    def redraws() -> tuple[int, int]:
+        return (dashboard[0].redraws, dashboard[0].chart_redraws) if dashboard else (0, 0)
 
     class StepTimer(TrainerCallback):
         def __init__(self):
@@ -264,9 +268,11 @@ def tui_child(mode: str, result_path: str, spec: dict) -> None:
             if len(self.times) == warmup + 1:
                 marks["threads0"] = {}
                 marks["ui0"], marks["cpu0"] = _display_threads_cpu(marks["threads0"]), time.process_time()
+                marks["redraws0"] = redraws()
             elif len(self.times) == spec["steps"]:
                 marks["threads1"] = {}
                 marks["ui1"], marks["cpu1"] = _display_threads_cpu(marks["threads1"]), time.process_time()
+                marks["redraws1"] = redraws()
 
     timer = StepTimer()
     tmp = Path(_tempfile.mkdtemp(prefix="aegis-tui-overhead-"))
@@ -290,6 +296,7 @@ def tui_child(mode: str, result_path: str, spec: dict) -> None:
 
         bus = EventBus()
         app = TrainDashboard(bus, lambda stop: job(bus, stop), title="aegis train overhead-tui")
+        dashboard.append(app)
 
         async def auto(pilot) -> None:
             while not app.job_done:  # a plain sleep: Pilot.pause would add work to the app's loop
@@ -299,7 +306,8 @@ def tui_child(mode: str, result_path: str, spec: dict) -> None:
 
         app.run(auto_pilot=auto)  # Textual's real terminal driver, on the pty the parent made
         bus.close()
-        out.update(redraws=app.redraws, chart_redraws=app.chart_redraws)
+        (r0, c0), (r1, c1) = marks["redraws0"], marks["redraws1"]
+        out.update(redraws=r1 - r0, chart_redraws=c1 - c0)  # in the timed steps only
     timed = timer.times[warmup:]
     span = timed[-1] - timed[0]
     out.update(step_s=span / (len(timed) - 1), span_s=span, ui_cpu_s=marks["ui1"] - marks["ui0"],

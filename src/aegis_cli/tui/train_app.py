@@ -60,7 +60,7 @@ CHART_MIN_S = 1.0
 #: for its Python loop, the GIL more than the charts need to be fresh …
 REDRAW_CPU_BUDGET = 0.01
 #: … but a chart is never older than this while new steps arrive
-CHART_MAX_STALE_S = 10.0
+CHART_MAX_STALE_S = 5.0
 
 KEYS = [
     ("Ctrl-C", "stop training after the current step (checkpoint, report INTERRUPTED, exit 130); "
@@ -318,9 +318,6 @@ class TrainDashboard(App[None]):
         progress.status = snap.status
         self._strip.sample = snap.hardware
         self.screen.set_class(snap.has_gpu is False, "-nogpu")
-        if snap.n_steps:
-            self._samples.show(snap.column("samples_per_s"))
-            self._tokens.show(snap.column("tokens_per_s"))
         if snap.new_lines:
             self._log.add_lines(snap.new_lines)
 
@@ -345,6 +342,9 @@ class TrainDashboard(App[None]):
         self._charts_steps = snap.n_steps
         for chart, panel in zip(self._charts, panels, strict=True):
             chart.show(panel)
+        # the throughput lines are per logged step too: they move with the charts
+        self._samples.show(cols["samples_per_s"])
+        self._tokens.show(cols["tokens_per_s"])
         self.chart_redraws += 1
         return True
 
