@@ -35,12 +35,42 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+class ModelInitSection(Section):
+    """Sizes of a token classifier built from scratch (``model.base: builtin:aegis-mini-init``): a RoBERTa
+    encoder with random weights and a byte-level BPE tokenizer trained on the training texts."""
+
+    hidden_size: int = Field(default=256, ge=16, le=4096, description="Width of the encoder.")
+    layers: int = Field(default=4, ge=1, le=48, description="Transformer layers.")
+    heads: int = Field(default=4, ge=1, le=64, description="Attention heads (must divide hidden_size).")
+    intermediate_size: int = Field(default=1024, ge=16, description="Width of each layer's feed-forward block.")
+    vocab_size: int = Field(default=8192, ge=300, le=262144, description="BPE vocabulary size (with 5 special tokens).")
+    context: int = Field(
+        default=256, ge=16, le=8192,
+        description="Tokens per window, special tokens included; the scanner reads it back from the model "
+        "(max_position_embeddings = context + 2, as in RoBERTa).",
+    )
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0, description="Hidden and attention dropout.")
+    tokenizer_texts: int = Field(
+        default=4000, ge=1,
+        description="The tokenizer is trained on the first this-many training texts, and the classifier's bias "
+        "starts at their label frequencies (log prior), so the encoder is not pushed to learn the prior itself.",
+    )
+    seed: int = Field(default=0, description="Seed of the initial weights.")
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> ModelInitSection:
+        if self.hidden_size % self.heads:
+            raise ValueError(f"model.init.heads ({self.heads}) must divide hidden_size ({self.hidden_size})")
+        return self
+
+
 class ModelSection(Section):
     """What to fine-tune."""
 
     base: str = Field(
         description="Hub id (org/name), a local directory saved with save_pretrained, or a model the project "
-        "builds itself: builtin:tiny-causal-lm, builtin:tiny-classifier, builtin:tiny-token-classifier."
+        "builds itself: builtin:tiny-causal-lm, builtin:tiny-classifier, builtin:tiny-token-classifier, "
+        "builtin:aegis-mini (the shipped scanner model) or builtin:aegis-mini-init (a fresh model sized by model.init)."
     )
     task: Task = Field(default="causal_lm", description="causal_lm, sequence_classification or token_classification.")
     revision: str | None = Field(default=None, description="Hub revision (branch, tag or commit) of `base`.")
@@ -50,10 +80,14 @@ class ModelSection(Section):
     labels: list[str] | None = Field(
         default=None,
         description="Class names for the classification tasks, in id order. Default: the sorted distinct "
-        "labels found in the training data.",
+        "labels found in the training data; a local base classifier whose named labels include them all keeps "
+        "its own list (so its head is trained further, not replaced).",
     )
     attn_implementation: str | None = Field(
         default=None, description="Attention kernel passed to from_pretrained (e.g. sdpa, flash_attention_2); default: transformers' choice."
+    )
+    init: ModelInitSection | None = Field(
+        default=None, description="Sizes of the model built from scratch by builtin:aegis-mini-init (defaults apply when omitted)."
     )
 
     @field_validator("base")
@@ -64,12 +98,43 @@ class ModelSection(Section):
         return v.strip()
 
 
+class GeneratorSection(Section):
+    """The aegis-mini data generator (``dataset.source: builtin:aegis-mini-data``): labelled vulnerable
+    code and safe look-alikes in ten languages, generated in-process; the same settings give the same data."""
+
+    train: int = Field(default=6000, ge=1, description="Generated training files (the generator's train split).")
+    validation: int = Field(
+        default=300, ge=0, description="Generated evaluation files (its validation split: train's settings, own seeds)."
+    )
+    seed: int = Field(default=0, description="Generator seed; file i of a split depends only on (seed, split, i).")
+    background: Literal["none", "stdlib"] = Field(
+        default="none",
+        description="stdlib: mix in real code from this Python's standard library as safe background (the data then "
+        "depends on the Python version; the run records a fingerprint of it). none: generated code only.",
+    )
+
+
 class DatasetSection(Section):
     """Where the examples come from and how they are turned into tokens."""
 
     source: str = Field(
         description="A local .jsonl/.json/.csv/.parquet file, or a Hugging Face dataset id. A relative path is "
-        "looked up from the current directory, then from the config file's directory."
+        "looked up from the current directory, then from the config file's directory. builtin:aegis-mini-data "
+        "generates aegis-mini's data in-process (dataset.generator)."
+    )
+    generator: GeneratorSection | None = Field(
+        default=None, description="Sizes and seed of builtin:aegis-mini-data (defaults apply when omitted)."
+    )
+    spans_field: str | None = Field(
+        default=None,
+        description="token_classification from whole texts: the field holding labelled character spans "
+        "[[start, end, label], ...] of text_field. Texts are cut into windows of max_length tokens on line "
+        "boundaries exactly as the scanner chunks files; tokens overlapping a span get its label, others O.",
+    )
+    unlabelled_windows: float = Field(
+        default=1.0, gt=0.0, le=1.0,
+        description="With spans_field: the fraction of training windows without any labelled token that is kept "
+        "(seeded); evaluation keeps every window.",
     )
     format: Literal["auto", "jsonl", "json", "csv", "parquet", "hf"] = Field(
         default="auto", description="auto: from the file extension; a source that is not a local file is an HF dataset id."
@@ -80,7 +145,9 @@ class DatasetSection(Section):
     eval_fraction: float = Field(
         default=0.0, ge=0.0, lt=1.0, description="Hold out this fraction of the training examples for evaluation (seeded)."
     )
-    text_field: str = Field(default="text", description="Field holding the text (causal_lm, sequence_classification).")
+    text_field: str = Field(
+        default="text", description="Field holding the text (causal_lm, sequence_classification; token_classification with spans_field)."
+    )
     label_field: str = Field(default="label", description="Field holding the class (sequence_classification): a name or an id.")
     tokens_field: str = Field(default="tokens", description="Field holding the list of words (token_classification).")
     tags_field: str = Field(default="tags", description="Field holding one tag per word (token_classification).")
@@ -236,10 +303,19 @@ class TrainConfig(Section):
         problems = []
         if self.quantization.mode != "none" and not self.lora.enabled:
             problems.append("quantized weights cannot be trained directly: enable lora with quantization")
+        generated_eval = self.dataset.source == "builtin:aegis-mini-data" and (
+            self.dataset.generator is None or self.dataset.generator.validation > 0)
         if self.training.eval.strategy != "no" and not (
-            self.dataset.eval_split or self.dataset.eval_source or self.dataset.eval_fraction > 0
+            self.dataset.eval_split or self.dataset.eval_source or self.dataset.eval_fraction > 0 or generated_eval
         ):
             problems.append("training.eval.strategy needs eval data: set dataset.eval_split, eval_source or eval_fraction")
+        if self.dataset.generator is not None and self.dataset.source != "builtin:aegis-mini-data":
+            problems.append("dataset.generator only applies to dataset.source: builtin:aegis-mini-data")
+        if self.model.init is not None and self.model.base != "builtin:aegis-mini-init":
+            problems.append("model.init only applies to model.base: builtin:aegis-mini-init")
+        uses_spans = self.dataset.spans_field is not None or self.dataset.source == "builtin:aegis-mini-data"
+        if uses_spans and self.model.task != "token_classification":
+            problems.append("labelled spans (dataset.spans_field, builtin:aegis-mini-data) need model.task: token_classification")
         if problems:
             raise ValueError("; ".join(problems))
         return self

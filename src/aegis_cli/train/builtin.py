@@ -8,6 +8,12 @@ code corpus generated here. Everything is written with ``save_pretrained`` and l
 back with ``from_pretrained``, exactly like a user's model; these models exist so that
 ``configs/finetuning_config.yaml`` runs anywhere and tests can build real models fast.
 
+``builtin:aegis-mini-init`` is the starting point of aegis-mini (``configs/aegis_mini.yaml``):
+a RoBERTa token classifier with random weights, sized by the config's ``model.init``, and a
+byte-level BPE tokenizer trained on that run's own training texts
+(:func:`build_aegis_mini_init`). ``builtin:aegis-mini`` is the trained model shipped in
+the package (``aegis_cli/models/aegis-mini``), e.g. to fine-tune it further.
+
 ``build_tiny_model(kind, out_dir, ...)`` is the reusable builder (tests use it);
 ``sample_corpus`` / ``token_sample`` generate the example data (the shipped
 ``configs/data/train_sample.jsonl`` is ``sample_corpus()`` written as JSON lines).
@@ -26,6 +32,9 @@ from typing import Any
 
 KINDS = ("tiny-causal-lm", "tiny-classifier", "tiny-token-classifier")
 PREFIX = "builtin:"
+MINI_INIT = "builtin:aegis-mini-init"
+MINI = "builtin:aegis-mini"
+_MINI_INIT_VERSION = 2  # bump when build_aegis_mini_init changes
 _BUILD_VERSION = 1  # bump when the builder changes so cached models are rebuilt
 #: the sizes behind ``builtin:<kind>`` names in a config (tests may build smaller ones)
 BUILTIN_SPEC: dict[str, Any] = {"hidden": 64, "layers": 2, "max_positions": 512, "vocab_size": 1024, "seed": 0}
@@ -190,6 +199,96 @@ def build_tiny_model(
     model.save_pretrained(out_dir)
     tok.save_pretrained(out_dir)
     return out_dir
+
+
+def build_aegis_mini_init(out_dir: Path, texts: list[str], labels: list[str], *, spans: list[list] | None = None,
+                          hidden_size: int = 256, layers: int = 4, heads: int = 4, intermediate_size: int = 1024,
+                          vocab_size: int = 8192, context: int = 256, dropout: float = 0.1, seed: int = 0) -> Path:
+    """A fresh RoBERTa token classifier over ``labels`` and a byte-level BPE tokenizer trained on ``texts``.
+
+    ``context`` counts the special tokens: the scanner reads ``max_position_embeddings - 2``
+    back as the model's context (RoBERTa positions start after the padding index) and
+    feeds windows of ``context - 2`` tokens plus ``<s>``/``</s>``.
+
+    ``spans`` (labelled character spans per text, as :mod:`aegis_cli.train.windows` reads
+    them) set the classifier's bias to the log frequency of each label over the texts'
+    windows. Without it, a rare-label tagger trained from scratch first learns the prior
+    through the encoder: every position is pushed to the same "mostly O" output, and a
+    post-LN encoder collapses to position-independent states that it does not leave (seen
+    here: 400 steps, constant outputs). The same arguments give the same tokenizer and the
+    same weights. Returns ``out_dir``.
+    """
+    import torch
+    from transformers import RobertaConfig, RobertaForTokenClassification
+
+    tok = build_tokenizer(texts, vocab_size=vocab_size, max_length=context)
+    config = RobertaConfig(
+        vocab_size=len(tok), hidden_size=hidden_size, num_hidden_layers=layers, num_attention_heads=heads,
+        intermediate_size=intermediate_size, max_position_embeddings=context + 2, type_vocab_size=1,
+        hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout,
+        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+        id2label=dict(enumerate(labels)), label2id={name: i for i, name in enumerate(labels)},
+    )
+    torch.manual_seed(seed)
+    model = RobertaForTokenClassification(config)
+    if spans is not None:
+        with torch.no_grad():
+            model.classifier.bias.copy_(label_log_prior(tok, texts, spans, labels, context))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir)
+    tok.save_pretrained(out_dir)
+    return out_dir
+
+
+def label_log_prior(tokenizer: Any, texts: list[str], spans: list[list], labels: list[str], context: int):
+    """log frequency of each label over the scanner windows of ``texts`` (add-one smoothed), as a tensor."""
+    import torch
+
+    from aegis_cli.train.windows import span_windows, tokenizer_encoder
+
+    counts = torch.ones(len(labels), dtype=torch.float64)
+    lookup = {name: i for i, name in enumerate(labels)}
+    encode = tokenizer_encoder(tokenizer)
+    for text, text_spans in zip(texts, spans, strict=True):
+        for item in span_windows(text, text_spans, encode, budget=context - 2, label_ids=lookup):
+            counts += torch.bincount(torch.tensor(item["labels"]), minlength=len(labels)).double()
+    return (counts / counts.sum()).log().float()
+
+
+def resolve_aegis_mini_init(init: dict[str, Any], texts: list[str], labels: list[str], *,
+                            spans: list[list] | None = None, cache_dir: Path | None = None) -> Path:
+    """The directory of a ``builtin:aegis-mini-init`` model for these sizes, texts (and spans) and labels, built on
+    first use (keyed by a hash of all of them, written atomically)."""
+    h = hashlib.sha256(json.dumps({"init": init, "labels": labels, "v": _MINI_INIT_VERSION}, sort_keys=True).encode())
+    for text in texts:
+        h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+    if spans is not None:
+        h.update(json.dumps(spans).encode())
+    root = cache_dir or cache_root()
+    target = root / f"aegis-mini-init-{h.hexdigest()[:12]}"
+    if (target / "config.json").is_file():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".aegis-mini-init-", dir=root))
+    try:
+        build_aegis_mini_init(tmp, texts, labels, spans=spans, **init)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if not (target / "config.json").is_file():
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def shipped_mini_dir() -> Path:
+    """Where the trained aegis-mini lives in the installed package."""
+    from aegis_cli.providers.hf_common import builtin_dir
+
+    return builtin_dir("aegis-mini")
 
 
 def cache_root() -> Path:

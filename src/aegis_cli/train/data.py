@@ -5,6 +5,11 @@ an HF dataset id needs it (and the network, or its cache). Examples are tokenize
 up front into plain lists; batches are padded per batch by :class:`PaddingCollator`.
 The training set is wrapped in :class:`~aegis_cli.report.callback.CountingDataset`, so
 the report's tokens/s counts the non-padding tokens actually fed, on the CPU side.
+
+``dataset.source: builtin:aegis-mini-data`` generates aegis-mini's rows in-process
+(:mod:`aegis_cli.mini.dataset`); rows with labelled character spans (``dataset.spans_field``)
+become token-classification windows cut exactly as the scanner cuts files
+(:mod:`aegis_cli.train.windows`).
 """
 
 from __future__ import annotations
@@ -107,9 +112,41 @@ def _load_hf(ds: DatasetSection, split: str) -> list[dict[str, Any]]:
     return [dict(row) for row in loaded]
 
 
+def spans_field(ds: DatasetSection) -> str | None:
+    """The field with labelled character spans, if the examples are texts with spans."""
+    from aegis_cli.mini.dataset import SOURCE
+
+    return ds.spans_field or ("spans" if ds.source == SOURCE else None)
+
+
+def _generated_examples(config: TrainConfig) -> Examples:
+    from aegis_cli.config.train import GeneratorSection
+    from aegis_cli.mini.dataset import LABELS, SOURCE, background_fingerprint, generated_rows
+
+    gen = config.dataset.generator or GeneratorSection()
+    train = generated_rows(gen.train, seed=gen.seed, split="train", background=gen.background)
+    evals = generated_rows(gen.validation, seed=gen.seed, split="validation", background=gen.background) \
+        if gen.validation else None
+    if config.dataset.max_samples is not None:
+        train = train[: config.dataset.max_samples]
+    labels = list(config.model.labels) if config.model.labels else list(LABELS)
+    notes = [f"{SOURCE}: {gen.train:,} train / {gen.validation:,} validation files, seed {gen.seed}, "
+             f"background {gen.background}"]
+    fingerprint = background_fingerprint(gen.background)
+    if fingerprint:
+        import platform
+
+        notes.append(f"background fingerprint {fingerprint} (Python {platform.python_version()} standard library)")
+    return Examples(train=train, eval=evals, source=SOURCE, labels=labels, notes=notes)
+
+
 def load_examples(config: TrainConfig, config_path: str | Path | None = None) -> Examples:
     """Read the training (and evaluation) examples a config names."""
     ds = config.dataset
+    from aegis_cli.mini.dataset import SOURCE
+
+    if ds.source == SOURCE:
+        return _generated_examples(config)
     path = resolve_path(ds.source, config_path) if ds.format != "hf" else None
     if path is not None:
         if path.is_dir():
@@ -151,6 +188,8 @@ def _check_fields(config: TrainConfig, rows: list[dict[str, Any]], source: str) 
     ds = config.dataset
     needed = {"causal_lm": [ds.text_field], "sequence_classification": [ds.text_field, ds.label_field],
               "token_classification": [ds.tokens_field, ds.tags_field]}[config.model.task]
+    if config.model.task == "token_classification" and ds.spans_field:
+        needed = [ds.text_field, ds.spans_field]
     first = rows[0]
     missing = [f for f in needed if f not in first]
     if missing:
@@ -170,6 +209,8 @@ def _labels(config: TrainConfig, rows: list[dict[str, Any]], source: str) -> lis
         return list(config.model.labels)
     if task == "sequence_classification":
         values = {r.get(ds.label_field) for r in rows}
+    elif ds.spans_field:
+        values = {"O"} | {str(span[2]) for r in rows for span in (r.get(ds.spans_field) or [])}
     else:
         values = {t for r in rows for t in (r.get(ds.tags_field) or [])}
     values.discard(None)
@@ -204,6 +245,8 @@ def tokenize(config: TrainConfig, rows: list[dict[str, Any]], tokenizer: Any, la
                 item["labels"] = _label_id(rows[i].get(ds.label_field), labels, f"{source} example {i + 1}")
             out.append(item)
         return out
+    if spans_field(ds):
+        return _span_windows(config, rows, tokenizer, labels, source)
     # token classification: words → sub-tokens, the label on each word's first sub-token
     lookup = {name: i for i, name in enumerate(labels or [])}
     words = [[str(w) for w in (r.get(ds.tokens_field) or [])] for r in rows]
@@ -225,6 +268,56 @@ def tokenize(config: TrainConfig, rows: list[dict[str, Any]], tokenizer: Any, la
             previous = w
         out.append({"input_ids": list(enc["input_ids"][i]), "attention_mask": list(enc["attention_mask"][i]),
                     "labels": label_ids})
+    return out
+
+
+def _span_windows(config: TrainConfig, rows: list[dict[str, Any]], tokenizer: Any, labels: list[str] | None,
+                  source: str) -> list[dict[str, Any]]:
+    """Texts with labelled spans → the scanner's windows (``max_length`` tokens, special tokens included).
+
+    Training windows without any labelled token are kept with probability
+    ``dataset.unlabelled_windows`` (seeded per text and window); evaluation keeps all.
+    """
+    from aegis_cli.providers.hf_classifier import special_tokens_around
+    from aegis_cli.train.windows import span_windows, tokenizer_encoder
+
+    ds = config.dataset
+    field_name = spans_field(ds)
+    assert field_name is not None
+    if not getattr(tokenizer, "is_fast", False):
+        raise ConfigError("dataset.spans_field needs a fast tokenizer (character offsets)",
+                          "use a model saved with a tokenizer.json")
+    names = list(labels or [])
+    if not names or names[0] != "O":
+        raise ConfigError(f"{source}: labelled spans need 'O' as the first label (got {names[:3]})",
+                          "list O first in model.labels")
+    lookup = {name: i for i, name in enumerate(names)}
+    prefix, suffix = special_tokens_around(tokenizer)
+    budget = ds.max_length - len(prefix) - len(suffix)
+    if budget < 8:
+        raise ConfigError(f"dataset.max_length {ds.max_length} leaves no room for text", "use at least 16")
+    encode = tokenizer_encoder(tokenizer)
+    keep = ds.unlabelled_windows if source == "training data" else 1.0
+    out: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        spans = row.get(field_name) or []
+        for span in spans:
+            if not (isinstance(span, (list, tuple)) and len(span) == 3):
+                raise InputError(f"{source} example {i + 1}: span {span!r} is not [start, end, label]",
+                                 "give spans as [start, end, label] character offsets")
+            if str(span[2]) not in lookup:
+                raise InputError(f"{source} example {i + 1}: label {span[2]!r} is not one of the model's labels",
+                                 "add it to model.labels or fix the data")
+        windows = span_windows(str(row.get(ds.text_field) or ""), spans, encode, budget=budget, label_ids=lookup,
+                               prefix=prefix, suffix=suffix)
+        for k, item in enumerate(windows):
+            labelled = item.pop("labelled")
+            if keep < 1.0 and not labelled and \
+                    random.Random(f"{config.training.seed}/{i}/{k}").random() >= keep:
+                continue
+            out.append(item)
+    if not out:
+        raise InputError(f"{source}: no windows (are the texts empty?)", "check dataset.text_field")
     return out
 
 

@@ -59,8 +59,19 @@ def check_optimizer(name: str) -> str:
     return name
 
 
-def resolve_model_source(config: TrainConfig, labels: list[str] | None) -> str:
+def resolve_model_source(config: TrainConfig, labels: list[str] | None, examples: Examples | None = None) -> str:
     base = config.model.base
+    if base in (builtin.MINI_INIT, builtin.MINI) and config.model.task != "token_classification":
+        raise ConfigError(f"model.base {base} is a token_classification model but model.task is {config.model.task}",
+                          "set model.task: token_classification")
+    if base == builtin.MINI_INIT:
+        return str(_mini_init(config, labels, examples))
+    if base == builtin.MINI:
+        shipped = builtin.shipped_mini_dir()
+        if not (shipped / "config.json").is_file():
+            raise ModelLoadError(f"the shipped aegis-mini model is not in this install (looked in {shipped})",
+                                 "reinstall aegis, or train it: aegis train --config configs/aegis_mini.yaml")
+        return str(shipped)
     if builtin.is_builtin(base):
         expected = {"tiny-causal-lm": "causal_lm", "tiny-classifier": "sequence_classification",
                     "tiny-token-classifier": "token_classification"}.get(base[len(builtin.PREFIX):])
@@ -74,6 +85,55 @@ def resolve_model_source(config: TrainConfig, labels: list[str] | None) -> str:
             raise ModelLoadError(f"{local} has no config.json", "point model.base at a directory saved with save_pretrained")
         return str(local)
     return base
+
+
+def _mini_init(config: TrainConfig, labels: list[str] | None, examples: Examples | None) -> Path:
+    """Build (or reuse) the fresh aegis-mini-init model: its tokenizer learns from this run's training texts."""
+    from aegis_cli.config.train import ModelInitSection
+
+    if not labels or examples is None:
+        raise ConfigError(f"{builtin.MINI_INIT} needs labelled training data", "use a token_classification dataset")
+    init = config.model.init or ModelInitSection()
+    if init.context != config.dataset.max_length:
+        raise ConfigError(f"model.init.context ({init.context}) and dataset.max_length ({config.dataset.max_length}) "
+                          "differ", "set both to the window size the model should read")
+    from aegis_cli.train.data import spans_field
+
+    rows = examples.train[: init.tokenizer_texts]
+    texts = [str(r.get(config.dataset.text_field) or "") for r in rows]
+    field_name = spans_field(config.dataset)
+    spans = [list(r.get(field_name) or []) for r in rows] if field_name else None
+    sizes = init.model_dump(exclude={"tokenizer_texts"})
+    return builtin.resolve_aegis_mini_init(sizes, texts, list(labels), spans=spans)
+
+
+def base_model_labels(source: str) -> list[str] | None:
+    """The named labels of a local classifier (its config.json's id2label), or None (hub ids are not fetched
+    here; generic LABEL_n names do not count)."""
+    import json
+
+    cfg = Path(source) / "config.json"
+    if not cfg.is_file():
+        return None
+    try:
+        id2label = json.loads(cfg.read_text(encoding="utf-8")).get("id2label") or {}
+        names = [str(id2label[k]) for k in sorted(id2label, key=int)]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not names or all(n.startswith("LABEL_") for n in names):
+        return None
+    return names
+
+
+def _keep_base_labels(config: TrainConfig, examples: Examples, source: str) -> None:
+    """Fine-tuning a classifier on data whose labels it already has keeps its label list (and so its head),
+    instead of re-deriving a smaller list from the data and starting a new head."""
+    if config.model.task == "causal_lm" or config.model.labels or not examples.labels:
+        return
+    names = base_model_labels(source)
+    if names and set(examples.labels) <= set(names) and names != examples.labels:
+        examples.notes.append(f"labels: the base model's {len(names)} labels (the data uses {len(examples.labels)})")
+        examples.labels = names
 
 
 def _dtype(config: TrainConfig, cuda: bool):
@@ -250,7 +310,8 @@ def build_recipe(config: TrainConfig, *, config_path: str | Path | None = None,
     if config.training.cpu_threads and not torch.cuda.is_available():
         torch.set_num_threads(config.training.cpu_threads)
     examples = load_examples(config, config_path)
-    source = resolve_model_source(config, examples.labels)
+    source = resolve_model_source(config, examples.labels, examples)
+    _keep_base_labels(config, examples, source)
     args = training_arguments(config, has_eval=examples.eval is not None)  # before the model: fails fast
     from transformers import set_seed
 
