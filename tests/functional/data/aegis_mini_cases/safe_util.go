@@ -1,0 +1,9 @@
+package main
+
+import "strings"
+
+// Slug turns a title into a URL slug.
+func Slug(title string) string {
+	lower := strings.ToLower(strings.TrimSpace(title))
+	return strings.Join(strings.Fields(lower), "-")
+}

@@ -1,0 +1,126 @@
+"""The shipped aegis-mini: loads from the package through the normal provider path, finds planted flaws
+in hand-written files (exact lines and CWEs), stays quiet on safe code, fits its size budget, and its
+training config runs end to end (a few steps, tiny sizes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = Path(__file__).resolve().parent / "data" / "aegis_mini_cases"
+
+
+def _package_dir() -> Path:
+    from aegis_cli.providers.hf_common import builtin_dir
+
+    return builtin_dir("aegis-mini")
+
+
+def test_shipped_folder_is_small_safe_and_complete():
+    d = _package_dir()
+    names = {f.name for f in d.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "README.md"} <= names
+    assert not [n for n in names if n.endswith((".bin", ".pt", ".pth", ".pkl", ".ckpt"))]
+    assert sum(f.stat().st_size for f in d.iterdir()) < 25 * 2**20
+    config = json.loads((d / "config.json").read_text())
+    labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
+    from aegis_cli.mini.dataset import LABELS
+
+    assert labels == LABELS  # O + one label per CWE, named as the scan provider reads them
+    assert config["architectures"] == ["RobertaForTokenClassification"]
+
+
+def test_the_preset_carries_the_calibrated_threshold():
+    from aegis_cli.providers.presets import load_presets, presets_path
+
+    raw = yaml.safe_load(presets_path().read_text())["presets"]["aegis-mini"]
+    assert "threshold" in raw.get("labels", {}), "ship writes labels.threshold into the aegis-mini preset"
+    preset = load_presets()["aegis-mini"]
+    assert preset.id == "builtin:aegis-mini" and preset.kind == "token-classifier"
+    assert 0.05 <= preset.labels.threshold <= 0.95
+
+
+@pytest.fixture(scope="module")
+def scanned():
+    """One scan of the hand-written cases with the default model (no --model), as `aegis scan` runs it."""
+    from aegis_cli.scan.pipeline import ScanOptions, run_scan
+    from aegis_cli.telemetry.bus import EventBus
+    from aegis_cli.telemetry.sinks import MemorySink
+
+    sink = MemorySink()
+    bus = EventBus([sink])
+    result = run_scan(ScanOptions(target=str(CASES)), bus)
+    bus.close()
+    return result, sink
+
+
+def test_default_scan_loads_aegis_mini_from_the_package(scanned):
+    result, sink = scanned
+    assert [m.name for m in result.models] == ["aegis-mini"]
+    summary = result.models[0]
+    assert summary.status == "completed" and summary.device == "cpu" and summary.precision == "fp32"
+    started = [e for e in sink.events if type(e).__name__ == "ModelStarted"]
+    assert started and started[0].load_time_ms is not None and started[0].load_time_ms > 0
+    assert summary.calls >= 1 and summary.input_tokens > 0
+
+
+# (file, line, CWE): flaws written by hand, in five languages, that the shipped model finds
+EXPECTED = [
+    ("orders.py", 17, "CWE-89"),
+    ("backup.py", 11, "CWE-78"),
+    ("load.py", 10, "CWE-502"),
+    ("server.js", 8, "CWE-78"),
+    ("UserDao.java", 17, "CWE-89"),
+    ("copy.c", 6, "CWE-120"),
+    ("main.go", 10, "CWE-78"),
+]
+SAFE = ["safe_report.py", "safe_util.go"]
+
+
+@pytest.mark.parametrize(("path", "line", "cwe"), EXPECTED, ids=[e[0] for e in EXPECTED])
+def test_finds_the_planted_flaw_on_its_line(scanned, path, line, cwe):
+    result, _ = scanned
+    found = [(f.start_line, f.end_line, f.cwe) for f in result.findings if f.path == path]
+    assert any(start <= line <= end and c == cwe for start, end, c in found), found
+    for f in result.findings:
+        if f.path == path:
+            assert f.severity in ("critical", "high", "medium", "low") and f.models == ["aegis-mini"]
+
+
+@pytest.mark.parametrize("path", SAFE)
+def test_safe_files_have_no_findings(scanned, path):
+    result, _ = scanned
+    assert [f for f in result.findings if f.path == path] == []
+
+
+def test_the_training_config_runs_end_to_end(tmp_path, monkeypatch):
+    """configs/aegis_mini.yaml as shipped, shrunk to seconds: generated data, fresh init, scanner windows."""
+    from typer.testing import CliRunner
+
+    from aegis_cli.cli.main import app
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("AEGIS_CACHE", str(tmp_path / "cache"))
+    tiny = ["model.init.hidden_size=32", "model.init.layers=1", "model.init.heads=2", "model.init.intermediate_size=64",
+            "model.init.vocab_size=500", "model.init.context=64", "dataset.max_length=64",
+            "dataset.generator.train=12", "dataset.generator.validation=3", "dataset.generator.background=none",
+            "training.max_steps=3", "training.logging_steps=1", "training.eval.steps=3", "training.save_steps=null",
+            "training.per_device_batch_size=4", f"training.output_dir={tmp_path / 'runs'}",
+            f"reporting.output_dir={tmp_path / 'reports'}"]
+    args = ["train", "--config", str(ROOT / "configs" / "aegis_mini.yaml"), "--no-tui"]
+    for item in tiny:
+        args += ["--set", item]
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    final = tmp_path / "runs" / "final"
+    config = json.loads((final / "config.json").read_text())
+    from aegis_cli.mini.dataset import LABELS
+
+    assert config["id2label"]["0"] == "O" and len(config["id2label"]) == len(LABELS)
+    assert config["max_position_embeddings"] == 66 and config["hidden_size"] == 32
+    history = json.loads((tmp_path / "reports" / "aegis-mini" / "history.json").read_text())
+    assert history["status"] == "completed"
