@@ -22,7 +22,7 @@ def _invoke(*args: str):
 
 def test_shipped_config_trains_and_writes_the_three_artifacts(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)  # the shipped config names its data relative to the repository
-    monkeypatch.setenv("AEGIS_CACHE", str(tmp_path / "cache"))  # builds builtin:tiny-causal-lm from scratch
+    monkeypatch.setenv("AEGIS_CACHE", str(tmp_path / "cache"))  # nothing cached helps: the base is the shipped aegis-mini
     log = tmp_path / "events.jsonl"
     result = _invoke(
         "--config", str(SHIPPED), "--no-tui", "--telemetry-log", str(log),
@@ -34,19 +34,36 @@ def test_shipped_config_trains_and_writes_the_three_artifacts(tmp_path, monkeypa
     lines = result.stdout.splitlines()
     steps = [STEP_LINE.match(line) for line in lines if line.startswith("step ")]
     assert [int(m.group(1)) for m in steps if m] == [2, 4, 6], lines
-    report_dir = tmp_path / "reports" / "aegis-smoke"
+    report_dir = tmp_path / "reports" / "aegis-mini-lora"
     for name in ("report.md", "telemetry.png", "history.json"):
         assert (report_dir / name).is_file()
         assert f"{report_dir / name}" in result.stdout
     history = json.loads((report_dir / "history.json").read_text())
     # the printed losses are the recorded ones
     assert [float(m.group(3)) for m in steps] == [round(e["loss"], 4) for e in rows(history)]
-    assert history["model"]["base"] == "builtin:tiny-causal-lm" and history["status"] == "completed"
+    assert history["model"]["base"] == "builtin:aegis-mini" and history["status"] == "completed"
     assert any(line.startswith("[SUCCESS] Train completed") for line in lines)
     events = [json.loads(line) for line in log.read_text().splitlines()]
     kinds = {e["type"] for e in events}
     assert {"RunStarted", "TrainStep", "TrainLog", "LogMessage", "RunFinished", "HardwareSample"} <= kinds
     assert [e["step"] for e in events if e["type"] == "TrainStep"] == [2, 4, 6]
+    # LoRA on the shipped model: its 36 labels (O + one per CWE) are kept, so the adapter's head fits the scanner
+    adapter = tmp_path / "runs" / "final"
+    assert (adapter / "adapter_config.json").is_file()
+    assert json.loads((adapter / "adapter_config.json").read_text())["task_type"] == "TOKEN_CLS"
+    from safetensors import safe_open
+
+    with safe_open(str(adapter / "adapter_model.safetensors"), "pt") as st:
+        heads = [k for k in st.keys() if "classifier" in k and k.endswith("weight")]  # noqa: SIM118
+        assert heads and all(st.get_slice(k).get_shape()[0] == 36 for k in heads), heads
+    # and the adapter scans like any model: aegis-mini (its base, from adapter_config.json) plus the adapter
+    scan = CliRunner().invoke(app, ["scan", str(ROOT / "examples" / "vulnerable-shop.zip"), "--model", str(adapter),
+                                    "--no-tui", "--format", "json", "--fail-on", "none"], catch_exceptions=False)
+    assert scan.exit_code == 0, scan.output
+    report = json.loads(scan.stdout)
+    (model,) = report["models"]
+    assert model["status"] == "completed" and model["provider"] == "hf", model
+    assert model["calls"] > 0 and model["input_tokens"] > 0
 
 
 def test_config_errors_are_readable_and_exit_2(tmp_path):

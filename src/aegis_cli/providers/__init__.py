@@ -1,5 +1,6 @@
 """Model providers. ``make_provider`` picks the one that fits a spec (the preset's kind,
-else the model folder's own config: *ForCausalLM or a LoRA adapter → generative)."""
+else the model folder's own config: *ForCausalLM → generative; a LoRA adapter by its peft
+task_type: TOKEN_CLS → token classifier, SEQ_CLS → classifier, others → generative)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ def detect_kind(spec: ModelSpec) -> str:
         return spec.kind
     if spec.ref.startswith(("http://", "https://")):
         return "http"
-    from aegis_cli.providers.hf_common import locate
+    from aegis_cli.providers import hf_common
 
-    folder = Path(locate(spec.ref, spec.revision).path)
+    folder = Path(hf_common.locate(spec.ref, spec.revision).path)
     if (folder / "adapter_config.json").is_file() and not (folder / "config.json").is_file():
-        return "generative"
+        # a peft adapter: its task_type says which head it was trained with
+        task = hf_common.adapter_task(folder)
+        return {"TOKEN_CLS": "token-classifier", "SEQ_CLS": "classifier"}.get(task or "", "generative")
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -13,6 +13,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from aegis_cli.errors import AegisError, ModelLoadError
@@ -68,6 +69,14 @@ class HFClassifierProvider(Provider):
         hf_common.quiet_hf()
         name = hf_common.spec_label(self.spec)
         located = hf_common.locate(self.spec.ref, self.spec.revision)
+        adapter_dir: Path | None = None
+        if (Path(located.path) / "adapter_config.json").is_file() and not (Path(located.path) / "config.json").is_file():
+            # a LoRA adapter (e.g. what `aegis train` saved after fine-tuning aegis-mini): its base carries the
+            # config, the adapter its own classifier head (modules_to_save) and usually the tokenizer
+            adapter_dir = Path(located.path)
+            hf_common.check_safety(str(adapter_dir), allow_pickle=self.allow_pickle,
+                                   trust_remote_code=self.trust_remote_code, name=name)
+            located = hf_common.locate(self.spec.base or hf_common.adapter_base(adapter_dir, name))
         has_st = hf_common.check_safety(located.path, allow_pickle=self.allow_pickle,
                                         trust_remote_code=self.trust_remote_code, name=name)
         self.device = hf_common.pick_device(self.device_request)
@@ -86,8 +95,9 @@ class HFClassifierProvider(Provider):
         else:
             raise ModelLoadError(f"{name} is not a classifier (architectures: {arch or 'unknown'})",
                                  "generative models and endpoints use other providers; check the preset's kind")
+        tok_dir = str(adapter_dir) if adapter_dir is not None and hf_common.has_tokenizer(adapter_dir) else located.path
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(located.path, trust_remote_code=self.trust_remote_code)
+            self.tokenizer = AutoTokenizer.from_pretrained(tok_dir, trust_remote_code=self.trust_remote_code)
         except Exception as exc:
             raise hf_common.describe_load_error(exc, name) from None
         if not getattr(self.tokenizer, "is_fast", False):
@@ -102,6 +112,8 @@ class HFClassifierProvider(Provider):
         try:
             with measure_load(use_cuda=self.device.startswith("cuda")) as m:
                 model = model_cls.from_pretrained(located.path, **kwargs)
+                if adapter_dir is not None:
+                    model = _with_adapter(model, adapter_dir, merge=quant is None)
                 if quant is None:
                     model = model.to(self.device)
         except AegisError:
@@ -449,3 +461,18 @@ def _lines(text: str, start: int, end: int) -> str:
     lines = text.splitlines()
     end = min(end, start + SNIPPET_MAX_LINES - 1)
     return "\n".join(lines[start - 1:end])
+
+
+def _with_adapter(model: Any, adapter_dir: Path, *, merge: bool) -> Any:
+    """``model`` with the peft adapter in ``adapter_dir`` applied (its trained head included); merged into the
+    weights when they are not quantized, so inference runs at the base model's speed."""
+    try:
+        from peft import PeftModel
+    except ImportError:
+        raise ModelLoadError(f"{adapter_dir} is a LoRA adapter and peft is not installed", "pip install peft") from None
+    try:
+        wrapped = PeftModel.from_pretrained(model, str(adapter_dir))
+    except Exception as exc:
+        raise ModelLoadError(f"cannot apply the adapter in {adapter_dir} ({type(exc).__name__}: {exc})",
+                             "the adapter must have been trained on this base model") from None
+    return wrapped.merge_and_unload() if merge else wrapped

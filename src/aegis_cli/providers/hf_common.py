@@ -259,3 +259,31 @@ def concrete_class(auto_cls: Any, config: Any) -> Any:
 
 def spec_label(spec: ModelSpec) -> str:
     return spec.name or spec.ref
+
+
+def adapter_base(folder: Path, name: str) -> str:
+    """The base model a peft adapter folder names (adapter_config.json's base_model_name_or_path)."""
+    try:
+        data = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{name}: adapter_config.json is unreadable ({exc})", "the adapter folder is corrupt") from None
+    base = data.get("base_model_name_or_path") if isinstance(data, dict) else None
+    if not base:
+        raise ModelLoadError(f"{name}: the adapter does not name its base model",
+                             "set base: in the preset (the base model's id or path)")
+    return str(base)
+
+
+def has_tokenizer(folder: Path) -> bool:
+    """Whether a folder (e.g. an adapter saved by the Trainer) carries its own tokenizer."""
+    return (folder / "tokenizer.json").is_file() or (folder / "tokenizer_config.json").is_file()
+
+
+def adapter_task(folder: Path) -> str | None:
+    """peft's task_type of an adapter folder (TOKEN_CLS, SEQ_CLS, CAUSAL_LM, ...), None when unknown."""
+    try:
+        data = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    task = data.get("task_type") if isinstance(data, dict) else None
+    return str(task) if task else None

@@ -27,7 +27,6 @@ model's), batch_size, repair (true).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -112,7 +111,7 @@ class HFGenerativeProvider(Provider):
         adapter_dir: Path | None = None
         if (folder / "adapter_config.json").is_file():
             adapter_dir = folder
-            base_ref = self.spec.base or _adapter_base(folder, name)
+            base_ref = self.spec.base or hf_common.adapter_base(folder, name)
             hf_common.check_safety(str(folder), allow_pickle=self.allow_pickle,
                                    trust_remote_code=self.trust_remote_code, name=name)
             base = hf_common.locate(base_ref)
@@ -125,7 +124,7 @@ class HFGenerativeProvider(Provider):
         quant = hf_common.quantization_config(self.quantize, self.device, self._warn)
         try:
             config = AutoConfig.from_pretrained(base.path, trust_remote_code=self.trust_remote_code)
-            tok_dir = adapter_dir if adapter_dir and _has_tokenizer(adapter_dir) else Path(base.path)
+            tok_dir = adapter_dir if adapter_dir and hf_common.has_tokenizer(adapter_dir) else Path(base.path)
             self.tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=self.trust_remote_code)
         except AegisError:
             raise
@@ -366,22 +365,6 @@ def generated_length(row: Sequence[int], eos_ids: Sequence[int]) -> int:
         if t in stops:
             return k + 1
     return len(row)
-
-
-def _adapter_base(folder: Path, name: str) -> str:
-    try:
-        data = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"{name}: adapter_config.json is unreadable ({exc})", "the adapter folder is corrupt") from None
-    base = data.get("base_model_name_or_path") if isinstance(data, dict) else None
-    if not base:
-        raise ModelLoadError(f"{name}: the adapter does not name its base model",
-                             "set base: in the preset (the base model's id or path)")
-    return str(base)
-
-
-def _has_tokenizer(folder: Path) -> bool:
-    return (folder / "tokenizer.json").is_file() or (folder / "tokenizer_config.json").is_file()
 
 
 def _kv_bytes_per_token(config: Any, model: Any) -> int | None:
