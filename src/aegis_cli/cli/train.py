@@ -56,9 +56,11 @@ def train(
     # which a per-process stop button cannot promise; they print plain lines)
     tui = zero and not no_tui and os.environ.get("WORLD_SIZE", "1") in ("", "1") and stdout_is_terminal()
     sinks: list[Any] = []
+    console_sink: TrainConsoleSink | None = None
     if zero:
         if not tui:
-            sinks.append(TrainConsoleSink())
+            console_sink = TrainConsoleSink()
+            sinks.append(console_sink)
         if telemetry_log is not None:
             sinks.append(JsonlRecorder(telemetry_log))
     bus = EventBus(sinks)
@@ -94,6 +96,11 @@ def train(
         out.print(Text(f"{name + ':':<11}{path}"))
     for problem in outcome.report_errors:
         err_console().print(Text(f"report: {problem}", style="red"))
+    if outcome.status == "failed" and (console_sink is None or not console_sink.finished):
+        # the run failed before its report callback could announce it (or the dashboard has closed):
+        # the reason still reaches the terminal, on one line
+        hint = "" if state["debug"] else " (--debug shows the traceback)"
+        err_console().print(Text(f"[ERROR] Training failed: {outcome.error or 'unknown error'}{hint}", style="red"))
     if outcome.status == "failed" and state["debug"] and outcome.traceback:
         err_console().print(Text(outcome.traceback))
     raise typer.Exit(outcome.exit_code)

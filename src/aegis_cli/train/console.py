@@ -56,6 +56,7 @@ class TrainConsoleSink(Sink):
         self.console = console or Console(file=file, highlight=False, soft_wrap=True)
         self.formatter = EventLineFormatter()
         self.lines = 0
+        self.finished = False  # a RunFinished line was printed (the run's outcome is on screen)
 
     def handle(self, event: Event) -> None:
         line: str | None
@@ -63,6 +64,8 @@ class TrainConsoleSink(Sink):
             line = step_line(event)
         elif isinstance(event, (LogMessage, RunStarted, RunFinished)):
             line = self.formatter.format(event)
+            if isinstance(event, RunFinished) and line is not None:
+                self.finished = True
         else:
             return
         if line is None:
