@@ -77,9 +77,41 @@ _SENTENCE_PATTERNS = [
     "{Noun} {noun2} glue code.", "Validates and {verb}s {noun} payloads.",
 ]
 
+
+
+def _pseudo_words(n: int, seed: int, exclude: set[str]) -> list[str]:
+    """``n`` pronounceable made-up words (fixed by ``seed``), none of them in ``exclude``.
+
+    Real code is full of identifiers a small vocabulary never covers. Without made-up words in
+    training, every unfamiliar sub-word piece in a file would be as rare as the random characters
+    of a hard-coded key, and a model learns "unknown pieces = CWE-798". Mixed into the train pool's
+    names, they teach it that an unfamiliar name is ordinary code; the held-out pool stays disjoint.
+    """
+    onsets = ["b", "br", "c", "ch", "d", "dr", "f", "fl", "g", "gr", "h", "j", "k", "l", "m", "n", "p", "pl",
+              "qu", "r", "s", "sh", "sk", "sp", "st", "t", "th", "tr", "v", "w", "z"]
+    vowels = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "io"]
+    codas = ["", "", "n", "r", "l", "m", "s", "x", "nd", "rk", "st", "ck"]
+    rng = random.Random(seed)
+    out: list[str] = []
+    seen = set(exclude)
+    while len(out) < n:
+        word = "".join(rng.choice(onsets) + rng.choice(vowels) + rng.choice(codas) for _ in range(rng.choice((2, 2, 3))))
+        if 4 <= len(word) <= 12 and word not in seen:
+            seen.add(word)
+            out.append(word)
+    return out
+
+
+_HELDOUT_ALL = set(_HELDOUT_NOUNS) | set(_HELDOUT_VERBS) | set(_HELDOUT_ADJECTIVES)
+_TRAIN_ALL = set(_TRAIN_NOUNS) | set(_TRAIN_VERBS) | set(_TRAIN_ADJECTIVES)
+#: made-up words the train pool mixes into names (WILD_FRACTION of nouns, verbs and adjectives)
+_TRAIN_WILD = _pseudo_words(3000, seed=2718, exclude=_HELDOUT_ALL | _TRAIN_ALL)
+WILD_FRACTION = 0.3
+_WILD_KINDS = frozenset(("nouns", "verbs", "adjectives"))
+
 WORD_POOLS: dict[str, dict[str, list]] = {
     "train": {
-        "nouns": _TRAIN_NOUNS, "verbs": _TRAIN_VERBS, "adjectives": _TRAIN_ADJECTIVES,
+        "nouns": _TRAIN_NOUNS, "verbs": _TRAIN_VERBS, "adjectives": _TRAIN_ADJECTIVES, "wild": _TRAIN_WILD,
         "secrets": _TRAIN_SECRETS, "suffixes": _TRAIN_CLASS_SUFFIXES, "domains": _TRAIN_DOMAINS,
         "dirs": _TRAIN_DIRS,
     },
@@ -94,7 +126,7 @@ WORD_POOLS: dict[str, dict[str, list]] = {
 def pool_words(pool: str) -> frozenset[str]:
     """Every atomic word a pool can contribute to a name or literal (for disjointness checks)."""
     p = WORD_POOLS[pool]
-    words: set[str] = set(p["nouns"]) | set(p["verbs"]) | set(p["adjectives"])
+    words: set[str] = set(p["nouns"]) | set(p["verbs"]) | set(p["adjectives"]) | set(p.get("wild", ()))
     words |= {"_".join(parts) for parts in p["secrets"]}
     words |= set(p["suffixes"])
     return frozenset(words)
@@ -151,7 +183,10 @@ class Namer:
         return WORD_POOLS[self.pool][kind]
 
     def _pick(self, kind: str) -> str:
-        seq = WORD_POOLS[self.pool][kind]
+        pool = WORD_POOLS[self.pool]
+        seq = pool[kind]
+        if kind in _WILD_KINDS and "wild" in pool and self.rng.random() < WILD_FRACTION:
+            seq = pool["wild"]
         w = seq[int(self.rng.random() * len(seq))]  # cheaper than rng.choice; this is the hot path
         self.words.append(w)
         return w
