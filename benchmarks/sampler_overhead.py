@@ -24,8 +24,9 @@ def work(n: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pairs", type=int, default=7)
-    ap.add_argument("--iterations", type=int, default=6_000_000, help="loop size (~1 s per run on a 2-core VM)")
+    ap.add_argument("--pairs", type=int, default=9)
+    ap.add_argument("--iterations", type=int, default=30_000_000,
+                    help="loop size (~1.7 s per run on a 2-core VM: several 2 Hz samples per run)")
     ap.add_argument("--hz", type=float, default=2.0)
     args = ap.parse_args()
     import tempfile
