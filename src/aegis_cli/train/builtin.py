@@ -265,14 +265,20 @@ def resolve_aegis_mini_init(init: dict[str, Any], texts: list[str], labels: list
         h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
     if spans is not None:
         h.update(json.dumps(spans).encode())
-    root = cache_dir or cache_root()
-    target = root / f"aegis-mini-init-{h.hexdigest()[:12]}"
+    return _cached_build(cache_dir or cache_root(), f"aegis-mini-init-{h.hexdigest()[:12]}",
+                         lambda tmp: build_aegis_mini_init(tmp, texts, labels, spans=spans, **init))
+
+
+def _cached_build(root: Path, name: str, build: Any) -> Path:
+    """``root/name``, made by ``build(tmp_dir)`` on first use and moved into place atomically
+    (another process, e.g. a torchrun rank, may win the race: its result is used)."""
+    target = root / name
     if (target / "config.json").is_file():
         return target
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".aegis-mini-init-", dir=root))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
-        build_aegis_mini_init(tmp, texts, labels, spans=spans, **init)
+        build(tmp)
         try:
             os.replace(tmp, target)
         except OSError:
@@ -310,23 +316,8 @@ def resolve_builtin(name: str, *, labels: list[str] | None = None, cache_dir: Pa
         raise ConfigError(f"unknown built-in model {name!r}", f"use one of: {', '.join(PREFIX + k for k in KINDS)}")
     spec = {**BUILTIN_SPEC, "kind": kind, "labels": labels, "v": _BUILD_VERSION}
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
-    root = cache_dir or cache_root()
-    target = root / f"{kind}-{digest}"
-    if (target / "config.json").is_file():
-        return target
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{kind}-", dir=root))
-    try:
-        num_labels = len(labels) if labels else (3 if kind == "tiny-token-classifier" else 2)
-        build_tiny_model(kind, tmp, seed=BUILTIN_SPEC["seed"], hidden=BUILTIN_SPEC["hidden"],
-                         layers=BUILTIN_SPEC["layers"], max_positions=BUILTIN_SPEC["max_positions"],
-                         vocab_size=BUILTIN_SPEC["vocab_size"], num_labels=num_labels, labels=labels)
-        try:
-            os.replace(tmp, target)  # atomic; another process may have won the race
-        except OSError:
-            if not (target / "config.json").is_file():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    num_labels = len(labels) if labels else (3 if kind == "tiny-token-classifier" else 2)
+    return _cached_build(cache_dir or cache_root(), f"{kind}-{digest}", lambda tmp: build_tiny_model(
+        kind, tmp, seed=BUILTIN_SPEC["seed"], hidden=BUILTIN_SPEC["hidden"], layers=BUILTIN_SPEC["layers"],
+        max_positions=BUILTIN_SPEC["max_positions"], vocab_size=BUILTIN_SPEC["vocab_size"],
+        num_labels=num_labels, labels=labels))
