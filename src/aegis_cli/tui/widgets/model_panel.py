@@ -13,6 +13,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -148,6 +149,12 @@ class ModelPanel(Vertical):
             apply(value)
 
     def _show(self, m: ModelView) -> None:
+        try:
+            device = self.query_one("#device", DeviceBadge)
+        except NoMatches:  # children not mounted yet: draw once they are (a removed panel draws nothing)
+            if self.is_attached:
+                self.call_after_refresh(lambda: self.model is not None and self.is_attached and self._show(self.model))
+            return
         label, style = STATUS_STYLE.get(m.status, (m.status, ""))
         self._set_once("title", (m.name, m.status), lambda _: setattr(
             self, "border_title", Text.assemble((printable(m.name), "bold"), "  ", (label, style))))
@@ -160,7 +167,6 @@ class ModelPanel(Vertical):
             self.add_class(f"-{m.status}")
             self._status = m.status
             self.post_message(self.StatusChanged(m.model_id, m.status))
-        device = self.query_one("#device", DeviceBadge)
         # the device is only known (read from the model) once it has loaded
         device.provider = m.provider if m.loaded else None
         device.device = m.device if m.loaded else None
