@@ -32,8 +32,10 @@ class AegisError(Exception):
             self.exit_code = exit_code
 
     def one_line(self) -> str:
-        text = self.message.rstrip(".")
-        return f"{text}. Hint: {self.hint}" if self.hint else text
+        # one line even when the message quotes a library's multi-line exception
+        text = " ".join(self.message.split()).rstrip(".")
+        hint = " ".join(self.hint.split()) if self.hint else ""
+        return f"{text}. Hint: {hint}" if hint else text
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.one_line()

@@ -29,10 +29,11 @@ def print_error(err: AegisError) -> None:
 
     console = err_console()
     line = Text("error: ", style="bold red")
-    line.append(scrub(err.message.rstrip(".")), style="red")
+    # one line, even when the message quotes a library's multi-line exception
+    line.append(scrub(" ".join(err.message.split()).rstrip(".")), style="red")
     if err.hint:
         line.append(". Hint: ", style="dim")
-        line.append(scrub(err.hint))
+        line.append(scrub(" ".join(err.hint.split())))
     console.print(line)
     if isinstance(err, ConfigError):
         for problem in err.problems:
