@@ -47,7 +47,10 @@ def test_shipped_config_trains_and_writes_the_three_artifacts(tmp_path, monkeypa
     kinds = {e["type"] for e in events}
     assert {"RunStarted", "TrainStep", "TrainLog", "LogMessage", "RunFinished", "HardwareSample"} <= kinds
     assert [e["step"] for e in events if e["type"] == "TrainStep"] == [2, 4, 6]
-    # LoRA on the shipped model: its 36 labels (O + one per CWE) are kept, so the adapter's head fits the scanner
+    # LoRA on the shipped model: its labels (O + one per CWE) are kept, so the adapter's head fits the scanner
+    shipped = json.loads((ROOT / "src" / "aegis_cli" / "models" / "aegis-mini" / "config.json").read_text())
+    n_labels = len(shipped["id2label"])
+    assert n_labels > 30
     adapter = tmp_path / "runs" / "final"
     assert (adapter / "adapter_config.json").is_file()
     assert json.loads((adapter / "adapter_config.json").read_text())["task_type"] == "TOKEN_CLS"
@@ -55,7 +58,7 @@ def test_shipped_config_trains_and_writes_the_three_artifacts(tmp_path, monkeypa
 
     with safe_open(str(adapter / "adapter_model.safetensors"), "pt") as st:
         heads = [k for k in st.keys() if "classifier" in k and k.endswith("weight")]  # noqa: SIM118
-        assert heads and all(st.get_slice(k).get_shape()[0] == 36 for k in heads), heads
+        assert heads and all(st.get_slice(k).get_shape()[0] == n_labels for k in heads), heads
     # and the adapter scans like any model: aegis-mini (its base, from adapter_config.json) plus the adapter
     scan = CliRunner().invoke(app, ["scan", str(ROOT / "examples" / "vulnerable-shop.zip"), "--model", str(adapter),
                                     "--no-tui", "--format", "json", "--fail-on", "none"], catch_exceptions=False)
@@ -127,3 +130,23 @@ def test_ctrl_c_stops_after_the_step_with_checkpoint_and_exit_130(tmp_path):
     assert (tmp_path / "ckpt" / f"checkpoint-{stopped_at}" / "trainer_state.json").is_file()
     assert "⏹ INTERRUPTED" in (report_dir / "report.md").read_text()
     assert rows(history)[-1]["step"] <= stopped_at
+
+
+def test_a_model_that_cannot_load_is_one_readable_line(tmp_path):
+    """A library's multi-line exception (here transformers' tokenizer error) still reaches the
+    terminal as one `error:` line with the hint, and no traceback."""
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "config.json").write_text('{"model_type": "no-such-architecture"}')
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text": "hello world"}\n{"text": "another line"}\n')
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"project_name: broken\nmodel:\n  base: {model}\n  task: causal_lm\ndataset:\n  source: {data}\n"
+                   f"training:\n  max_steps: 2\n  output_dir: {tmp_path / 'runs'}\n"
+                   f"reporting:\n  output_dir: {tmp_path / 'reports'}\n  use_comet_ml: false\n")
+    result = _invoke("--config", str(cfg))
+    assert result.exit_code not in (0, 2), result.output
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("error: cannot load the tokenizer of") and "Hint: check model.base" in errors[0]
+    assert "Traceback" not in result.output
