@@ -402,3 +402,44 @@ async def test_redraws_back_off_when_drawing_costs_cpu_but_never_go_stale(bus):
         assert app.redraws == before  # 100 ms of CPU in under 4 s is over a 1 % budget: not yet
         await wait_for(pilot, lambda: app.redraws > before, timeout=8.0)  # … but within max_stale_s
         assert stats_of(app.query_one(ModelPanel))["Calls"] == "1"
+
+
+async def test_first_panel_is_built_before_the_scan_starts_and_the_first_model_takes_it(bus):
+    """The screen, with one empty model panel, is on screen before the job starts (building
+    it does not compete with the scan); the first model to report takes that panel over, a
+    second model gets a new one."""
+    gate = GatedJob()
+    at_start: dict = {}
+    app: ScanDashboard
+
+    def job() -> ScanResult:
+        panels = list(app.query(ModelPanel))
+        at_start.update(panels=panels, pending=[p.has_class("-pending") for p in panels],
+                        mounted=[p.is_mounted for p in panels], regions=[p.region for p in panels])
+        return gate()
+
+    app = ScanDashboard(bus, job, title="scan", **FAST)
+    async with drive(app, gate, SIZE) as pilot:
+        await wait_for(pilot, lambda: "panels" in at_start)
+        assert at_start["pending"] == [True] and at_start["mounted"] == [True]
+        assert at_start["regions"][0].height > 0 and at_start["regions"][0].width > 0  # laid out and drawn
+        built = at_start["panels"][0]
+        assert "waiting for the first model" in screen_text(app)
+        bus.publish(ModelLoading(model_id="m1", name="codebert-base"))
+        await wait_for(pilot, lambda: built.has_class("-loading"))
+        assert list(app.query(ModelPanel)) == [built] and not built.has_class("-pending") and built.model_id == "m1"
+        assert "codebert-base" in screen_text(app) and "waiting for the first model" not in screen_text(app)
+        bus.publish(ModelLoading(model_id="m2", name="other-model"))
+        await wait_for(pilot, lambda: len(app.query(ModelPanel)) == 2)
+        assert [p.model_id for p in app.query(ModelPanel)] == ["m1", "m2"]
+        gate.release.set()
+
+
+async def test_a_scan_where_no_model_reported_leaves_no_empty_panel(bus):
+    job = GatedJob()
+    app = ScanDashboard(bus, job, title="scan", **FAST)
+    async with drive(app, job, SIZE) as pilot:
+        job.release.set()
+        await wait_for(pilot, lambda: app.job_done)
+        await wait_for(pilot, lambda: not app.query(ModelPanel))
+        assert "waiting for the first model" not in screen_text(app)

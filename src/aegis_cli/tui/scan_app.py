@@ -159,7 +159,10 @@ class ScanDashboard(App[None]):
         yield Static(id="title")
         yield OverallProgress()
         yield HardwareStrip()
-        yield VerticalScroll(id="models")
+        with VerticalScroll(id="models"):
+            # built (styles, layout) before the scan starts; the first model to report takes it over,
+            # so its arrival repaints one panel instead of mounting one in the middle of the scan
+            yield ModelPanel("", classes="-pending")
         with Horizontal(id="bottom"):
             yield FindingsTable()
             yield FindingDetail()
@@ -179,7 +182,13 @@ class ScanDashboard(App[None]):
         self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
         self.set_interval(REFRESH_S, self.sync)
         if self._job is not None:
-            self.run_job()
+            # the scan starts once the first frame is on screen: building the screen (styles,
+            # layout, the first full paint) then does not compete with the scan for the CPU
+            self.call_after_refresh(self._start_job)
+
+    def _start_job(self) -> None:
+        self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
+        self.run_job()
 
     # ------------------------------------------------------------------ job
 
@@ -208,6 +217,8 @@ class ScanDashboard(App[None]):
         self.result = result
         self.state.finish("completed", self._clock())
         self.sync()
+        if (pending := self._pending_panel()) is not None:  # no model ever reported (bad input, no models)
+            pending.remove()
         if result is not None:
             self._table.set_findings(f.to_dict() for f in result.findings)
             self._table.update_rows()
@@ -290,12 +301,23 @@ class ScanDashboard(App[None]):
         container = self._models
         for view in snap.models:
             panel = self._panels.get(view.model_id)
-            if panel is None:
+            if panel is None and (pending := self._pending_panel()) is not None:
+                pending.model_id = view.model_id
+                pending.remove_class("-pending")
+                panel = self._panels[view.model_id] = pending
+                panel.model = view
+            elif panel is None:
                 panel = self._panels[view.model_id] = ModelPanel(view.model_id)
                 panel.model = view
                 container.mount(panel)
             else:
                 panel.model = view
+
+    def _pending_panel(self) -> ModelPanel | None:
+        for panel in self._models.query(ModelPanel):
+            if panel.has_class("-pending"):
+                return panel
+        return None
 
     def _draw_title(self, snap: ScanSnapshot) -> None:
         key = (snap.status, snap.skipped)

@@ -102,6 +102,7 @@ class ModelPanel(Vertical):
     ModelPanel.-completed { border: round $success; }
     ModelPanel.-failed { border: round $error; }
     ModelPanel.-loading { border: round $warning 70%; }
+    ModelPanel.-pending { border: round $primary 30%; }
     ModelPanel > .badges { height: 1; width: 1fr; }
     ModelPanel > #hint { height: auto; max-height: 2; }
     ModelPanel { border-subtitle-color: $text-muted; }
@@ -141,6 +142,8 @@ class ModelPanel(Vertical):
     def on_mount(self) -> None:
         if self.model is not None:
             self._show(self.model)
+        else:  # built ahead of the scan (the dashboard's first panel): no figures yet
+            self.border_title = Text("waiting for the first model to load", style="dim")
 
     def _set_once(self, key: str, value: object, apply) -> None:
         """Apply ``value`` only when it changed: every assignment repaints (some re-lay out)."""
