@@ -189,14 +189,20 @@ def test_reserved_settings_exist_for_every_language():
 
 def test_train_and_validation_never_use_reserved_settings(train, validation):
     variants, frameworks, sanitizers, fillers = _held_keys()
-    train_words = pool_words("train")
+    train_words, held_words = pool_words("train"), pool_words("heldout")
+    all_made_up: set[str] = set()
     for sample in train + validation:
         assert (sample.language, sample.meta.get("framework")) not in frameworks, sample.path
         for unit in sample.meta["units"]:
             assert unit["template"] not in variants, unit
             assert unit["sanitizer"] not in sanitizers, unit
         assert not set(sample.meta["fillers"]) & fillers
-        assert set(sample.meta["words"]) <= train_words, set(sample.meta["words"]) - train_words
+        made_up = set(sample.meta["words"]) - train_words  # pseudo_word draws: never a held-out word
+        all_made_up |= made_up
+        assert not made_up & held_words, made_up & held_words
+        assert all(w.isalpha() and w.islower() and 4 <= len(w) <= 12 for w in made_up), made_up
+    # fresh made-up words, not a list a model could learn: most are seen once
+    assert len(all_made_up) > 200, len(all_made_up)
 
 
 def test_heldout_uses_its_own_vocabulary_and_mostly_reserved_templates(heldout):

@@ -54,7 +54,7 @@ HELD_PREFERENCE = 0.7  # held-out files pick reserved variants first with this p
 HELD_FRAMEWORK_PREFERENCE = 0.6
 
 LANGUAGE_WEIGHTS: dict[str, float] = {
-    "python": 0.20, "javascript": 0.11, "typescript": 0.08, "java": 0.13, "c": 0.07, "cpp": 0.06,
+    "python": 0.25, "javascript": 0.11, "typescript": 0.08, "java": 0.13, "c": 0.07, "cpp": 0.06,
     "php": 0.11, "go": 0.10, "csharp": 0.07, "ruby": 0.07,
 }
 
@@ -77,9 +77,12 @@ _RECOMMENDATIONS: dict[str, str] = {
     "CWE-328": "Hash passwords with a slow salted KDF (bcrypt, scrypt, PBKDF2, Argon2); never MD5 or SHA-1.",
     "CWE-338": "Generate tokens and codes with a cryptographic RNG (secrets, crypto.randomBytes, SecureRandom).",
     "CWE-352": "Keep CSRF protection enabled for state-changing requests.",
+    "CWE-319": "Use TLS for credentials and tokens (HTTPS, FTP_TLS, SMTP with STARTTLS), never a cleartext protocol.",
+    "CWE-326": "Use RSA or DSA keys of at least 2048 (better 3072) bits, or an elliptic curve such as P-256 or Ed25519.",
     "CWE-377": "Create temporary files atomically with mkstemp/NamedTemporaryFile, never predictable names.",
     "CWE-416": "Do not use memory after freeing it; set the pointer to NULL and restructure ownership.",
     "CWE-434": "Check the type and extension of uploads and store them under a generated name.",
+    "CWE-489": "Never enable debug mode in deployable code; read it from the environment and default to off.",
     "CWE-476": "Check pointers returned by allocation and lookup functions before using them.",
     "CWE-502": "Never deserialize untrusted data with a code-capable format; use JSON or a safe loader.",
     "CWE-532": "Never log secrets; log that a credential was used, or a masked form.",
@@ -88,6 +91,7 @@ _RECOMMENDATIONS: dict[str, str] = {
     "CWE-614": "Set the Secure and HttpOnly flags on session cookies.",
     "CWE-643": "Use XPath variables or strictly validate the value before building the expression.",
     "CWE-676": "Replace the unsafe function (gets, strcpy, scanf %s) with a bounded alternative.",
+    "CWE-732": "Create files and directories with owner-only permissions (0o600/0o700), never world-writable.",
     "CWE-787": "Check the index against the buffer length before writing.",
     "CWE-798": "Load credentials from the environment or a secret store at runtime.",
     "CWE-918": "Fetch only allow-listed hosts; never a URL taken from the request as is.",
@@ -106,10 +110,10 @@ CWE_CATALOG: dict[str, dict] = {
 SINK_HINTS: dict[str, str] = {
     "CWE-22": r"open|file|File|read|send|Path|path|copy|remove|unlink|extract|include|require|fs\.|Stream|stream|download|serve",
     "CWE-78": r"capture|system|exec|popen|Popen|spawn|run|call|Command|shell|Process|passthru|`|%x|check_output|getoutput",
-    "CWE-79": r"<|html|HTML|Html|innerHTML|write|send|echo|print|Markup|mark_safe|raw|Content|render|body",
+    "CWE-79": r"<|html|HTML|Html|autoescape|innerHTML|write|send|echo|print|Markup|mark_safe|raw|Content|render|body",
     "CWE-89": r"order|execute|query|Query|exec|raw|prepare|sql|Sql|SQL|select|SELECT|read_sql|find_by_sql|where|Exec|FromSql|update|Update|delete|insert|CommandText|DELETE|UPDATE|INSERT",
     "CWE-90": r"search|Search|Filter|filter|ldap|uid=|cn=",
-    "CWE-94": r"inline|exec|compile|render|Template|Function|vm\.|eval|template|Compile|instance_eval|class_eval|create_function|ScriptEngine|setTimeout|setInterval|send|constantize|include|require|call_user_func|preg_replace|\$\w+\(",
+    "CWE-94": r"inline|import|from_string|exec|compile|render|Template|Function|vm\.|eval|template|Compile|instance_eval|class_eval|create_function|ScriptEngine|setTimeout|setInterval|send|constantize|include|require|call_user_func|preg_replace|\$\w+\(",
     "CWE-95": r"eval|assert",
     "CWE-117": r"log|Log|info|warn|error|debug|print",
     "CWE-120": r"strcpy|strcat|sprintf|memcpy|gets|scanf|vsprintf|wcscpy|strncpy|copy|\[",
@@ -122,6 +126,8 @@ SINK_HINTS: dict[str, str] = {
     "CWE-328": r"md5|sha1|sha-1|crypt",
     "CWE-338": r"shuffle|rand|Rand|random|Random|uuid1|mt_rand|Math\.random|uniqid",
     "CWE-352": r"csrf|CSRF|Csrf|forgery|authenticity_token|IgnoreAntiforgery|Antiforgery",
+    "CWE-319": "Use TLS for credentials and tokens (HTTPS, FTP_TLS, SMTP with STARTTLS), never a cleartext protocol.",
+    "CWE-326": "Use RSA or DSA keys of at least 2048 (better 3072) bits, or an elliptic curve such as P-256 or Ed25519.",
     "CWE-377": r"mktemp|tmp|tempnam|tmpnam|Temp|temp",
     "CWE-416": r"\w",
     "CWE-434": r"open|save|move|write|transferTo|upload|Upload|copy|File|file|mv|Copy",
@@ -138,6 +144,10 @@ SINK_HINTS: dict[str, str] = {
     "CWE-918": r"get|Get|open|fetch|request|Request|urlopen|curl|http|Http|HTTP|URL|url|post|Post|Download|axios|file_get_contents",
     "CWE-943": r"find|where|\$|aggregate|Find|query",
     "CWE-1321": r"\[|merge|assign|extend|set|__proto__|defaults",
+    "CWE-319": r"http://|FTP|telnet|SMTP|urlopen",
+    "CWE-326": r"generate|key_size|bits|1024|512",
+    "CWE-489": r"debug|DEBUG",
+    "CWE-732": r"chmod|makedirs|umask|mkdir|Permission",
     "CWE-1333": r"re\.|RegExp|Regex|regex|Pattern|compile|match|preg_|MatchString|=~|Match|test|search|new",
 }
 

@@ -79,39 +79,43 @@ _SENTENCE_PATTERNS = [
 
 
 
-def _pseudo_words(n: int, seed: int, exclude: set[str]) -> list[str]:
-    """``n`` pronounceable made-up words (fixed by ``seed``), none of them in ``exclude``.
+_ONSETS = ("b", "br", "bl", "c", "ch", "cl", "cr", "d", "dr", "f", "fl", "fr", "g", "gl", "gr", "h", "j", "k",
+           "kn", "l", "m", "n", "p", "ph", "pl", "pr", "qu", "r", "s", "sc", "sh", "sk", "sl", "sm", "sn", "sp",
+           "spr", "st", "str", "sw", "t", "th", "tr", "tw", "v", "w", "wh", "wr", "y", "z", "")
+_VOWELS = ("a", "e", "i", "o", "u", "y", "ai", "au", "ay", "ea", "ee", "ei", "ey", "ie", "io", "oa", "oi", "oo",
+           "ou", "ow", "ue")
+_CODAS = ("", "", "", "b", "ck", "d", "ff", "g", "gh", "ght", "k", "l", "ll", "lt", "m", "mp", "n", "nd", "ng",
+          "nk", "nt", "p", "r", "rk", "rn", "s", "ss", "st", "t", "th", "tt", "w", "x", "zz")
+
+
+def pseudo_word(rng: random.Random, exclude: frozenset[str] | set[str] = frozenset()) -> str:
+    """A pronounceable made-up word of 4 to 12 letters, not in ``exclude``, drawn from ``rng``.
 
     Real code is full of identifiers a small vocabulary never covers. Without made-up words in
     training, every unfamiliar sub-word piece in a file would be as rare as the random characters
-    of a hard-coded key, and a model learns "unknown pieces = CWE-798". Mixed into the train pool's
-    names, they teach it that an unfamiliar name is ordinary code; the held-out pool stays disjoint.
+    of a hard-coded key, and a model learns "unknown pieces = CWE-798". The train pool draws a
+    fresh one for a share of its names (WILD_FRACTION), from a wide inventory of English-like
+    syllables, so there is no fixed list of made-up words a model could learn by heart and
+    every file brings names its tokenizer splits in new ways; the held-out pool stays disjoint.
     """
-    onsets = ["b", "br", "c", "ch", "d", "dr", "f", "fl", "g", "gr", "h", "j", "k", "l", "m", "n", "p", "pl",
-              "qu", "r", "s", "sh", "sk", "sp", "st", "t", "th", "tr", "v", "w", "z"]
-    vowels = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "io"]
-    codas = ["", "", "n", "r", "l", "m", "s", "x", "nd", "rk", "st", "ck"]
-    rng = random.Random(seed)
-    out: list[str] = []
-    seen = set(exclude)
-    while len(out) < n:
-        word = "".join(rng.choice(onsets) + rng.choice(vowels) + rng.choice(codas) for _ in range(rng.choice((2, 2, 3))))
-        if 4 <= len(word) <= 12 and word not in seen:
-            seen.add(word)
-            out.append(word)
-    return out
+    while True:
+        word = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS)
+                       for _ in range(rng.choice((1, 2, 2, 3))))
+        if 4 <= len(word) <= 12 and word not in exclude:
+            return word
 
 
 _HELDOUT_ALL = set(_HELDOUT_NOUNS) | set(_HELDOUT_VERBS) | set(_HELDOUT_ADJECTIVES)
 _TRAIN_ALL = set(_TRAIN_NOUNS) | set(_TRAIN_VERBS) | set(_TRAIN_ADJECTIVES)
-#: made-up words the train pool mixes into names (WILD_FRACTION of nouns, verbs and adjectives)
-_TRAIN_WILD = _pseudo_words(3000, seed=2718, exclude=_HELDOUT_ALL | _TRAIN_ALL)
-WILD_FRACTION = 0.3
+#: a made-up word (pseudo_word, never a held-out or train word) replaces this share of the train
+#: pool's nouns, verbs and adjectives
+_WILD_EXCLUDE = frozenset(_HELDOUT_ALL | _TRAIN_ALL)
+WILD_FRACTION = 0.35
 _WILD_KINDS = frozenset(("nouns", "verbs", "adjectives"))
 
-WORD_POOLS: dict[str, dict[str, list]] = {
+WORD_POOLS: dict[str, dict] = {
     "train": {
-        "nouns": _TRAIN_NOUNS, "verbs": _TRAIN_VERBS, "adjectives": _TRAIN_ADJECTIVES, "wild": _TRAIN_WILD,
+        "nouns": _TRAIN_NOUNS, "verbs": _TRAIN_VERBS, "adjectives": _TRAIN_ADJECTIVES, "wild": True,
         "secrets": _TRAIN_SECRETS, "suffixes": _TRAIN_CLASS_SUFFIXES, "domains": _TRAIN_DOMAINS,
         "dirs": _TRAIN_DIRS,
     },
@@ -126,7 +130,8 @@ WORD_POOLS: dict[str, dict[str, list]] = {
 def pool_words(pool: str) -> frozenset[str]:
     """Every atomic word a pool can contribute to a name or literal (for disjointness checks)."""
     p = WORD_POOLS[pool]
-    words: set[str] = set(p["nouns"]) | set(p["verbs"]) | set(p["adjectives"]) | set(p.get("wild", ()))
+    # (the train pool's made-up words are drawn fresh, not listed: see pseudo_word)
+    words: set[str] = set(p["nouns"]) | set(p["verbs"]) | set(p["adjectives"])
     words |= {"_".join(parts) for parts in p["secrets"]}
     words |= set(p["suffixes"])
     return frozenset(words)
@@ -184,10 +189,11 @@ class Namer:
 
     def _pick(self, kind: str) -> str:
         pool = WORD_POOLS[self.pool]
-        seq = pool[kind]
-        if kind in _WILD_KINDS and "wild" in pool and self.rng.random() < WILD_FRACTION:
-            seq = pool["wild"]
-        w = seq[int(self.rng.random() * len(seq))]  # cheaper than rng.choice; this is the hot path
+        if kind in _WILD_KINDS and pool.get("wild") and self.rng.random() < WILD_FRACTION:
+            w = pseudo_word(self.rng, _WILD_EXCLUDE)
+        else:
+            seq = pool[kind]
+            w = seq[int(self.rng.random() * len(seq))]  # cheaper than rng.choice; this is the hot path
         self.words.append(w)
         return w
 

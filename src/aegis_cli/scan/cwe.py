@@ -47,6 +47,7 @@ CWE_INFO: dict[str, tuple[str, str]] = {
     "CWE-416": ("Use After Free", "high"),
     "CWE-434": ("Unrestricted File Upload", "high"),
     "CWE-476": ("NULL Pointer Dereference", "medium"),
+    "CWE-489": ("Active Debug Code", "medium"),
     "CWE-502": ("Deserialization of Untrusted Data", "critical"),
     "CWE-522": ("Insufficiently Protected Credentials", "high"),
     "CWE-532": ("Sensitive Information in Log File", "medium"),
