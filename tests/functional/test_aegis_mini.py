@@ -82,7 +82,7 @@ EXPECTED = [
 ]
 SAFE = ["safe_report.py", "safe_util.go"]
 #: the shipped model's measured floor on these cases (docs/models.md lists what it misses)
-MIN_FOUND = 7
+MIN_FOUND = 6
 
 
 def _hit(result, path: str, line: int, cwe: str) -> bool:
