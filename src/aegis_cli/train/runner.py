@@ -254,4 +254,20 @@ def run_training(
         outcome.exit_code = int(ExitCode.FAILED)
     elif outcome.status == "interrupted":
         outcome.exit_code = int(ExitCode.INTERRUPTED)
+    _close_process_group(note)
     return outcome
+
+
+def _close_process_group(note) -> None:
+    """Under torchrun, tear down the process group the Trainer opened before the interpreter
+    exits: left to interpreter shutdown, a rank's gloo threads can be destroyed while still
+    running ("terminate called without an active exception", exit -6) after a good run."""
+    import sys
+
+    dist = getattr(sys.modules.get("torch"), "distributed", None)
+    if dist is None or not dist.is_available() or not dist.is_initialized():
+        return
+    try:
+        dist.destroy_process_group()
+    except Exception as exc:  # the run's outcome stands; say why the teardown failed
+        note("warning", f"could not close the distributed process group: {type(exc).__name__}: {exc}")
