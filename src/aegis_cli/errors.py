@@ -32,9 +32,10 @@ class AegisError(Exception):
             self.exit_code = exit_code
 
     def one_line(self) -> str:
-        # one line even when the message quotes a library's multi-line exception
-        text = " ".join(self.message.split()).rstrip(".")
-        hint = " ".join(self.hint.split()) if self.hint else ""
+        from aegis_cli.textsafe import one_line  # one line even when the message quotes a multi-line exception
+
+        text = one_line(self.message).rstrip(".")
+        hint = one_line(self.hint) if self.hint else ""
         return f"{text}. Hint: {hint}" if hint else text
 
     def __str__(self) -> str:  # pragma: no cover - trivial

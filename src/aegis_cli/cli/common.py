@@ -26,14 +26,15 @@ def print_error(err: AegisError) -> None:
     from rich.text import Text
 
     from aegis_cli.redact import scrub
+    from aegis_cli.textsafe import one_line
 
     console = err_console()
     line = Text("error: ", style="bold red")
     # one line, even when the message quotes a library's multi-line exception
-    line.append(scrub(" ".join(err.message.split()).rstrip(".")), style="red")
+    line.append(scrub(one_line(err.message).rstrip(".")), style="red")
     if err.hint:
         line.append(". Hint: ", style="dim")
-        line.append(scrub(" ".join(err.hint.split())))
+        line.append(scrub(one_line(err.hint)))
     console.print(line)
     if isinstance(err, ConfigError):
         for problem in err.problems:
