@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aegis_cli.report.charts import PANEL_TITLES
@@ -93,6 +93,8 @@ finite_or_not = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=Tr
 
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(finite_or_not, min_size=0, max_size=40), width=st.integers(0, 90), height=st.integers(0, 20))
+@example(values=[8.98846567431158e+307, None, None], width=0, height=0)  # a bucket mean overflowed to inf
+@example(values=[1.7976931348623157e+308, None, None, None, None], width=0, height=0)
 def test_any_values_draw_without_crashing(values, width, height):
     n = len(values)
     cols = {"step": list(range(1, n + 1)), "loss": values, "lr": list(reversed(values)),

@@ -64,6 +64,20 @@ def ema(values, alpha: float | None = None):
     return out
 
 
+def _bucket_mean(b):
+    """Row means ignoring NaN (an all-NaN row is NaN), computed on values scaled by the row's
+    largest magnitude so that huge finite values (a diverged loss near the float maximum)
+    never overflow to inf: the mean of the scaled row lies in [-1, 1]."""
+    import numpy as np
+
+    count = np.sum(~np.isnan(b), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.nanmax(np.abs(b), axis=1)
+        scale = np.where(scale > 0, scale, 1.0)
+        mean = scale * (np.nansum(b / scale[:, None], axis=1) / count)
+    return np.where(count > 0, mean, np.nan)
+
+
 def downsample(x, ys: dict[str, Any], max_points: int = MAX_POINTS):
     """Bucket means (and ``<key>_min`` / ``<key>_max``) of each series; x is the bucket mean step."""
     import numpy as np
@@ -86,11 +100,11 @@ def downsample(x, ys: dict[str, Any], max_points: int = MAX_POINTS):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # all-NaN buckets are gaps
-        xb = np.nanmean(buckets(np.asarray(x, dtype=float)), axis=1)
+        xb = _bucket_mean(buckets(np.asarray(x, dtype=float)))
         out = {}
         for k, v in ys.items():
             b = buckets(v)
-            out[k] = np.nanmean(b, axis=1)
+            out[k] = _bucket_mean(b)
             out[k + "_min"] = np.nanmin(b, axis=1)
             out[k + "_max"] = np.nanmax(b, axis=1)
     return xb, out
