@@ -32,7 +32,9 @@ class AegisError(Exception):
             self.exit_code = exit_code
 
     def one_line(self) -> str:
-        from aegis_cli.textsafe import one_line  # one line even when the message quotes a multi-line exception
+        from aegis_cli.textsafe import (
+            one_line,  # one line even when the message quotes a multi-line exception
+        )
 
         text = one_line(self.message).rstrip(".")
         hint = one_line(self.hint) if self.hint else ""

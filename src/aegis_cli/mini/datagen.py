@@ -126,8 +126,6 @@ SINK_HINTS: dict[str, str] = {
     "CWE-328": r"md5|sha1|sha-1|crypt",
     "CWE-338": r"shuffle|rand|Rand|random|Random|uuid1|mt_rand|Math\.random|uniqid",
     "CWE-352": r"csrf|CSRF|Csrf|forgery|authenticity_token|IgnoreAntiforgery|Antiforgery",
-    "CWE-319": "Use TLS for credentials and tokens (HTTPS, FTP_TLS, SMTP with STARTTLS), never a cleartext protocol.",
-    "CWE-326": "Use RSA or DSA keys of at least 2048 (better 3072) bits, or an elliptic curve such as P-256 or Ed25519.",
     "CWE-377": r"mktemp|tmp|tempnam|tmpnam|Temp|temp",
     "CWE-416": r"\w",
     "CWE-434": r"open|save|move|write|transferTo|upload|Upload|copy|File|file|mv|Copy",
