@@ -25,7 +25,7 @@ from aegis_cli.telemetry.events import (
 )
 from aegis_cli.tui.scan_app import ScanDashboard, dashboard_outcome
 from aegis_cli.tui.screens import ExportScreen, HelpScreen
-from aegis_cli.tui.widgets.badges import DeviceBadge, PrecisionBadge, QuantBadge
+from aegis_cli.tui.widgets.badges import BadgeRow
 from aegis_cli.tui.widgets.event_log import EventLog
 from aegis_cli.tui.widgets.finding_detail import FindingDetail
 from aegis_cli.tui.widgets.findings_table import FindingsTable
@@ -104,16 +104,14 @@ async def test_panel_badges_appear_only_after_model_started(bus):
         bus.publish(ModelLoading(model_id="m1", name="codebert-base"))
         await wait_for(pilot, lambda: app.query(ModelPanel) and app.query_one(ModelPanel).has_class("-loading"))
         panel = app.query_one(ModelPanel)
-        device = panel.query_one(DeviceBadge)
-        assert not device.display and device.label is None  # no device badge while loading
-        assert not panel.query_one(PrecisionBadge).display
+        badges = panel.query_one(BadgeRow)
+        assert badges.badges == ()  # no device badge (no badge at all) while loading
         assert "loading model" in screen_text(app)
 
         bus.publish(started())
-        await wait_for(pilot, lambda: device.display)
-        assert device.label == "CUDA:0" and device.has_class("-cuda")
-        assert panel.query_one(PrecisionBadge).label == "BF16"
-        assert panel.query_one(QuantBadge).label == "INT8" and panel.query_one(QuantBadge).has_class("-quant")
+        await wait_for(pilot, lambda: badges.badges)
+        assert badges.badges == (("CUDA:0", "cuda"), ("BF16", "precision"), ("INT8", "quant"))
+        assert " CUDA:0   BF16   INT8 " in screen_text(app)
         stats = stats_of(panel)
         # before the first call: zeros (not N/A, not blank) and the hint
         assert stats["Calls"] == "0" and stats["Avg Latency"] == "0 ms" and stats["Tokens"] == "0"
@@ -163,7 +161,7 @@ async def test_stats_follow_model_calls_and_status_follows_completion(bus):
         bus.publish(ModelFailed(model_id="m2", error="HTTP 503 [bold red]pwned[/]"))
         await wait_for(pilot, lambda: ("m2", "failed") in statuses)
         failed = next(p for p in app.query(ModelPanel) if p.model_id == "m2")
-        assert failed.query_one(DeviceBadge).label == "REMOTE"
+        assert failed.query_one(BadgeRow).labels == ["REMOTE"]
         assert "VRAM" not in stats_of(failed)
         text = screen_text(app)
         assert "[ERROR] Model failed: remote-llm (HTTP 503 [bold red]pwned[/])" in text
@@ -184,9 +182,9 @@ async def test_cpu_model_shows_cpu_badge_without_vram_and_generative_speed_label
         await wait_for(pilot, lambda: stats_of(next(p for p in app.query(ModelPanel) if p.model_id == "g"))
                        .get("Calls") == "1")
         cpu, gen = sorted(app.query(ModelPanel), key=lambda p: p.model_id)
-        assert cpu.query_one(DeviceBadge).label == "CPU" and cpu.query_one(DeviceBadge).has_class("-cpu")
+        assert cpu.query_one(BadgeRow).badges == (("CPU", "cpu"), ("FP32", "precision"))
         assert "VRAM" not in stats_of(cpu) and stats_of(cpu)["Load Time"] == "3,421 ms"
-        assert gen.query_one(DeviceBadge).label == "MPS" and gen.query_one(QuantBadge).label == "INT4"
+        assert gen.query_one(BadgeRow).labels == ["MPS", "FP16", "INT4"]
         assert stats_of(gen)["Speed"] == "200.0 generated tok/s"  # 100 generated tokens in 0.5 s
         text = screen_text(app)
         assert "CPU 55%" in text and "RAM 4.0/16.0 GB" in text and "GPU" not in text.split("\n")[2]
@@ -232,7 +230,7 @@ async def test_filter_sort_and_selection_show_the_code(bus):
         await wait_for(pilot, lambda: table.row_count == 1)
         detail = app.query_one(FindingDetail)
         await wait_for(pilot, lambda: detail.finding is not None)
-        assert "the model's snippet" in plain(detail.query_one("#detail-body").content)
+        assert "the model's snippet" in detail.text
 
         bus.publish(FindingFound(finding=result.findings[2].to_dict()))  # low: sorts below, cursor stays
         await wait_for(pilot, lambda: table.row_count == 2)
@@ -262,14 +260,14 @@ async def test_filter_sort_and_selection_show_the_code(bus):
 
         table.move_cursor(row=0)
         await wait_for(pilot, lambda: detail.finding and detail.finding["path"] == "app/db.py")
-        text = plain(detail.query_one("#detail-body").content)
+        text = detail.text
         # the file's own lines around the finding, flagged lines marked
         assert "▶  6 line 6" in text and "▶  7 line 7" in text and "   3 line 3" in text
         assert "the model's snippet" not in text
         assert "SQL built from input [bold red]pwned[/]" in text  # shown literally, not as markup
         await pilot.press("down")
         await wait_for(pilot, lambda: detail.finding["path"] == "web/[link=x]a.js")
-        assert "▶ 2 el.innerHTML = x;" in plain(detail.query_one("#detail-body").content)
+        assert "▶ 2 el.innerHTML = x;" in detail.text
         assert "web/[link=x]a.js:2-3" in screen_text(app)
 
 
@@ -443,3 +441,91 @@ async def test_a_scan_where_no_model_reported_leaves_no_empty_panel(bus):
         await wait_for(pilot, lambda: app.job_done)
         await wait_for(pilot, lambda: not app.query(ModelPanel))
         assert "waiting for the first model" not in screen_text(app)
+
+
+async def test_the_scan_starts_once_the_screen_is_settled(bus):
+    """Textual keeps building the screen for a few frames after the first (focus moves to the
+    table, the footer rebuilds its keys for it); the job starts after that, so that work does
+    not compete with the scan: the footer the job starts with is the one that stays."""
+    gate = GatedJob()
+    at_start: dict = {}
+    app: ScanDashboard
+
+    def job() -> ScanResult:
+        at_start.update(keys=list(app.query("FooterKey")), focused=type(app.focused).__name__)
+        return gate()
+
+    app = ScanDashboard(bus, job, title="scan", **FAST)
+    async with drive(app, gate, SIZE) as pilot:
+        await wait_for(pilot, lambda: "keys" in at_start)
+        await pilot.pause(0.3)
+        assert len(at_start["keys"]) >= 5 and at_start["focused"] == "FindingsTable"
+        assert list(app.query("FooterKey")) == at_start["keys"]
+
+
+@pytest.mark.parametrize("width", [60, 100, 160])
+async def test_a_typical_model_fills_the_first_panel_without_moving_the_screen(bus, width):
+    """The panel built before the scan keeps room for an HF model's figures, so its first
+    figures repaint the panel and leave everything below it where it was."""
+    job = GatedJob()
+    app = ScanDashboard(bus, job, title="scan", **FAST)
+    async with drive(app, job, (width, 60)) as pilot:
+        panel = app.query_one(ModelPanel)
+        table = app.query_one(FindingsTable)
+        await wait_for(pilot, lambda: app.job_started and table.region.height > 0)
+        before = (panel.region, table.region)
+        bus.publish(started(device="cpu", vram_mb=None, quantization=None, precision="fp32"))
+        await wait_for(pilot, lambda: stats_of(panel).get("Load Time"))
+        await pilot.pause()
+        assert (panel.region, table.region) == before
+        bus.publish(ModelCall(model_id="m1", latency_ms=30.0, input_tokens=500, output_tokens=0, items=1))
+        bus.publish(ScanProgress(done=1, total=40, unit="chunks", model_id="m1"))
+        await wait_for(pilot, lambda: "Speed" in stats_of(panel) and "chunk 1/40" in screen_text(app))
+        await pilot.pause()
+        assert (panel.region, table.region) == before
+
+
+async def test_findings_arriving_during_the_scan_do_not_lay_out_the_screen(bus):
+    """New rows, the scrollbar and the code of the highlighted finding repaint their own
+    widgets; a screen layout (every widget measured and placed again) would cost the scan."""
+    job = GatedJob()
+    app = ScanDashboard(bus, job, title="scan", **FAST)
+    layouts: list[object] = []
+    async with drive(app, job, SIZE) as pilot:
+        table = app.query_one(FindingsTable)
+        detail = app.query_one(FindingDetail)
+        bus.publish(started(device="cpu", vram_mb=None, quantization=None, precision="fp32"))
+        bus.publish(ModelCall(model_id="m1", latency_ms=30.0, input_tokens=500, output_tokens=0, items=1))
+        await wait_for(pilot, lambda: "Speed" in stats_of(app.query_one(ModelPanel)))
+        await pilot.pause()
+        app.screen.screen_layout_refresh_signal.subscribe(app, layouts.append)
+        for i in range(60):  # more rows than the table shows: its scrollbar comes into use
+            f = finding(f"src/f{i}.py", ("high", "low")[i % 2], line=3 + i, message=f"flaw {i}")
+            bus.publish(FindingFound(finding=f.to_dict()))
+        await wait_for(pilot, lambda: table.row_count == 60 and detail.finding is not None)
+        await wait_for(pilot, lambda: "flaw" in detail.text)
+        await pilot.pause()
+        assert table.virtual_size.height == 61 and table.max_scroll_y > 0
+        assert layouts == []
+
+
+async def test_the_code_view_wraps_prose_and_scrolls_long_code_sideways(bus):
+    long_line = "query = " + " + ".join(f"part_{i}" for i in range(40))
+    message = "A message long enough to wrap at the width of the code view, " * 3
+    result = ScanResult(target="t", findings=[finding("app/x.py", "high", line=2, message=message)],
+                        models=[], sources={"app/x.py": f"a = 1\n{long_line}\nb = 2\n"})
+    job = GatedJob(result)
+    app = ScanDashboard(bus, job, title="scan", **FAST)
+    async with drive(app, job, SIZE) as pilot:
+        job.release.set()
+        detail = app.query_one(FindingDetail)
+        await wait_for(pilot, lambda: app.job_done and detail.finding is not None)
+        await wait_for(pilot, lambda: long_line in detail.text)
+        width = detail.scrollable_content_region.width
+        lines = detail.text.splitlines()
+        prose = [line for line in lines if "A message" in line or "width of the code" in line]
+        assert len(prose) >= 3 and all(len(line) <= width for line in prose)  # wrapped to the view
+        assert detail.virtual_size.width > width and detail.max_scroll_x > 0  # code scrolls sideways
+        detail.scroll_to(x=detail.max_scroll_x, animate=False, immediate=True)
+        await pilot.pause()
+        assert "part_39" in screen_text(app)

@@ -10,6 +10,8 @@ job's result is returned, or its exception re-raised, after the app has closed.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +49,11 @@ TABLE_MAX_STALE_S = 10.0
 REDRAW_CPU_BUDGET = 0.01
 #: … but the screen is never older than this
 MAX_STALE_S = 2.0
+#: before the scan starts, wait (at most SETTLE_MAX_S) for a SETTLE_STEP_S in which the app's
+#: thread used under SETTLE_IDLE_CPU_S: Textual is done building the screen
+SETTLE_MAX_S = 0.5
+SETTLE_STEP_S = 0.02
+SETTLE_IDLE_CPU_S = 0.002
 
 RUN_STATUS = {
     "waiting": ("◌ starting", "yellow"),
@@ -85,7 +92,7 @@ class ScanDashboard(App[None]):
     AUTO_FOCUS = "FindingsTable"
     CSS = """
     Screen { layout: vertical; }
-    #title { height: 1; padding: 0 1; background: $primary-background; }
+    #title { height: 1; width: 1fr; padding: 0 1; background: $primary-background; }
     #models { height: auto; max-height: 60%; scrollbar-size-vertical: 1; }
     #bottom { height: 1fr; min-height: 8; }
     #bottom FindingsTable { width: 3fr; }
@@ -138,6 +145,7 @@ class ScanDashboard(App[None]):
         self.result: ScanResult | None = None
         self.error: BaseException | None = None
         self.job_done = job is None
+        self.job_started = False
         self.abandoned = False
         self._quit_armed = False
         self._version = -1
@@ -182,13 +190,35 @@ class ScanDashboard(App[None]):
         self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
         self.set_interval(REFRESH_S, self.sync)
         if self._job is not None:
-            # the scan starts once the first frame is on screen: building the screen (styles,
-            # layout, the first full paint) then does not compete with the scan for the CPU
-            self.call_after_refresh(self._start_job)
+            # the scan starts once the screen is built: the first frame, and the frames Textual
+            # still draws after it (focus, the footer's keys); that work then does not compete
+            # with the scan for the CPU and the GIL
+            self.call_after_refresh(self._start_when_settled)
+
+    @work(group="start", exit_on_error=False)
+    async def _start_when_settled(self) -> None:
+        """Start the job once this thread has gone idle (at most SETTLE_MAX_S after the first frame)."""
+        deadline = time.perf_counter() + SETTLE_MAX_S
+        while time.perf_counter() < deadline:
+            cpu = time.thread_time()
+            await asyncio.sleep(SETTLE_STEP_S)
+            if time.thread_time() - cpu < SETTLE_IDLE_CPU_S:
+                break
+        self._start_job()
 
     def _start_job(self) -> None:
+        # What exists now (imported modules, the screen) lives for the whole scan. Frozen, the
+        # cyclic GC stops rescanning it: the objects each redraw allocates otherwise trigger
+        # full collections of the whole heap (~0.1 s each, holding the GIL the scan needs).
+        gc.freeze()
         self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
+        self.job_started = True
         self.run_job()
+
+    @staticmethod
+    def _unfreeze() -> None:
+        """The scan is over (or abandoned): the heap frozen at its start is collectable again."""
+        gc.unfreeze()
 
     # ------------------------------------------------------------------ job
 
@@ -204,6 +234,7 @@ class ScanDashboard(App[None]):
 
     def on_scan_dashboard_job_finished(self, message: JobFinished) -> None:
         self.job_done = True
+        self._unfreeze()
         self.result, self.error = message.result, message.error
         if message.error is not None:
             self.state.finish("failed", self._clock())
@@ -333,7 +364,7 @@ class ScanDashboard(App[None]):
         if snap.skipped:
             right = Text.assemble((f"{snap.skipped} skipped  ", "dim"), right)
         grid.add_row(left, right)
-        self._title.update(grid)
+        self._title.update(grid, layout=False)  # one line, as wide as the screen: only a repaint
 
     # -------------------------------------------------------------- actions
 
@@ -341,6 +372,7 @@ class ScanDashboard(App[None]):
         self._detail.finding = message.finding
 
     def _leave(self) -> None:
+        self._unfreeze()
         self.abandoned = not self.job_done
         if self.abandoned and self._cancel is not None:
             self._cancel.set()

@@ -10,9 +10,23 @@ The label functions are plain so other views (a report, a table) can reuse them.
 
 from __future__ import annotations
 
+from rich.style import Style
+from rich.text import Text
 from textual.content import Content
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
+
+#: variant → (text colour, background); the one place badge colours are defined
+COLOURS = {
+    "cuda": ("#ffffff", "#2e7d32"),
+    "mps": ("#ffffff", "#1565c0"),
+    "cpu": ("#eeeeee", "#616161"),
+    "remote": ("#ffffff", "#455a64"),
+    "quant": ("#000000", "#f9a825"),
+    "precision": ("#ffffff", "#0277bd"),
+    "neutral": ("#ffffff", "#5f5f5f"),
+}
 
 
 def device_badge(device: str | None, provider: str | None = None) -> tuple[str, str] | None:
@@ -52,17 +66,9 @@ class Badge(Static):
         padding: 0 1;
         margin: 0 1 0 0;
         text-style: bold;
-        color: #ffffff;
-        background: #5f5f5f;
     }
-    Badge.-cuda { background: #2e7d32; }
-    Badge.-mps { background: #1565c0; }
-    Badge.-cpu { background: #616161; color: #eeeeee; }
-    Badge.-remote { background: #455a64; }
-    Badge.-quant { background: #f9a825; color: #000000; }
-    Badge.-precision { background: #0277bd; }
-    Badge.-neutral { background: #5f5f5f; }
-    """
+    """ + "\n".join(f"    Badge.-{variant} {{ color: {fg}; background: {bg}; }}"
+                   for variant, (fg, bg) in COLOURS.items())
 
     label: reactive[str | None] = reactive(None)
     """Text shown; None hides the badge."""
@@ -136,3 +142,41 @@ class PrecisionBadge(Badge):
 
     def watch_precision(self, precision: str | None) -> None:
         self.show(precision_badge(precision))
+
+
+def badges_for(device: str | None, provider: str | None, precision: str | None,
+               quantization: str | None) -> tuple[tuple[str, str], ...]:
+    """The ``(label, variant)`` badges of a loaded model, in display order: device, precision,
+    quantization (each left out when unknown or not applicable)."""
+    found = (device_badge(device, provider), precision_badge(precision), quant_badge(quantization))
+    return tuple(b for b in found if b is not None)
+
+
+class BadgeRow(Widget):
+    """A model's badges on one line, drawn as one widget.
+
+    Its size never depends on the badges, so badges appearing (a model has loaded) repaint
+    this line only; separate widgets would resize and lay the whole screen out again.
+    """
+
+    DEFAULT_CSS = """
+    BadgeRow {
+        height: 1;
+        width: 1fr;
+    }
+    """
+
+    badges: reactive[tuple[tuple[str, str], ...]] = reactive(())
+    """``(label, variant)`` pairs; empty while the model is loading."""
+
+    @property
+    def labels(self) -> list[str]:
+        return [label for label, _ in self.badges]
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for label, variant in self.badges:
+            fg, bg = COLOURS.get(variant, COLOURS["neutral"])
+            text.append(f" {label} ", Style(color=fg, bgcolor=bg, bold=True))
+            text.append(" ")
+        return text

@@ -38,6 +38,7 @@ class EventLog(RichLog):
         border-title-color: $text-muted;
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        overflow-y: scroll;
     }
     """
 

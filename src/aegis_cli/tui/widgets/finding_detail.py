@@ -10,20 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
+from rich.measure import Measurement
 from rich.syntax import Syntax
 from rich.text import Text
-from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from aegis_cli.telemetry.lines import escape_controls, printable
 from aegis_cli.tui.widgets.findings_table import SEVERITY_STYLE, location
+from aegis_cli.tui.widgets.scrolling import set_virtual_size
 
 #: lines of context around the flagged lines
 CONTEXT = 3
 #: the most lines shown for one finding
 MAX_LINES = 200
+#: the widest the text is laid out (longer lines end in "…"; narrower ones scroll sideways)
+MAX_WIDTH = 400
 HIGHLIGHT = "on #5f1f1f"
 THEME = "monokai"
 
@@ -68,10 +73,12 @@ def excerpt(finding: dict[str, Any], sources: dict[str, str]) -> tuple[str, int,
     return str(finding.get("snippet") or ""), start, False
 
 
-def detail_renderable(finding: dict[str, Any] | None, sources: dict[str, str],
-                      syntax: bool = True) -> RenderableType:
+def detail_parts(finding: dict[str, Any] | None, sources: dict[str, str],
+                 syntax: bool = True) -> list[tuple[RenderableType, bool]]:
+    """What the detail view shows, in order: ``(renderable, wraps)``. Prose (the message, the
+    fix) wraps at the view's width; code does not wrap (it scrolls sideways)."""
     if finding is None:
-        return Text("Select a finding to see its code.", style="dim")
+        return [(Text("Select a finding to see its code.", style="dim"), True)]
     severity = str(finding.get("severity", "info"))
     header = Text.assemble(
         (f" {severity.upper()} ", SEVERITY_STYLE.get(severity, "")), " ",
@@ -95,15 +102,21 @@ def detail_renderable(finding: dict[str, Any] | None, sources: dict[str, str],
     start = int(finding.get("start_line") or 1)
     end = int(finding.get("end_line") or start)
     parts.append(Text(""))
+    out = [(part, True) for part in parts]
     if code:
-        parts.append(code_view(code, first, range(start, end + 1), str(finding.get("path", "")), syntax))
+        out.append((code_view(code, first, range(start, end + 1), str(finding.get("path", "")), syntax), False))
     if not from_source:
-        parts.append(Text("(the model's snippet; the whole file is shown when the scan ends)", style="dim italic"))
-    return Group(*parts)
+        out.append((Text("(the model's snippet; the whole file is shown when the scan ends)", style="dim italic"), True))
+    return out
 
 
-class FindingDetail(VerticalScroll):
-    """Message and code of the highlighted finding."""
+class FindingDetail(ScrollView, can_focus=True):
+    """Message and code of the highlighted finding.
+
+    A line-API view: the text is rendered once per finding (and per width) into lines, and
+    only the lines on screen are drawn. Showing another finding repaints this widget alone;
+    it never lays out the screen (which would cost a running scan CPU time).
+    """
 
     DEFAULT_CSS = """
     FindingDetail {
@@ -111,8 +124,10 @@ class FindingDetail(VerticalScroll):
         border: round $panel-lighten-2;
         border-title-color: $text;
         padding: 0 1;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 1;
     }
-    FindingDetail > Static { width: auto; min-width: 1fr; }
+    FindingDetail:focus { border: round $accent; }
     """
 
     finding: reactive[dict[str, Any] | None] = reactive(None, always_update=True)
@@ -123,10 +138,15 @@ class FindingDetail(VerticalScroll):
         self.sources: dict[str, str] = {}
         self.syntax = False
         self.border_title = "Finding"
-        self.body = Static(detail_renderable(None, {}), id="detail-body")
+        self._parts = detail_parts(None, {})
+        self._lines: list[Strip] = []
+        self._lines_width: int | None = None  # the view width the lines were rendered for
 
-    def compose(self):
-        yield self.body
+    @property
+    def text(self) -> str:
+        """What the view shows, as plain text (every line, not only those on screen)."""
+        self._render_lines()
+        return "\n".join(strip.text.rstrip() for strip in self._lines)
 
     def set_sources(self, sources: dict[str, str]) -> None:
         """The scanned files' text (available when the scan has finished); redraws, with
@@ -136,7 +156,42 @@ class FindingDetail(VerticalScroll):
         self.finding = self.finding
 
     def watch_finding(self, finding: dict[str, Any] | None) -> None:
+        self._parts = detail_parts(finding, self.sources, self.syntax)
+        self._lines_width = None
         if not self.is_mounted:
             return
-        self.body.update(detail_renderable(finding, self.sources, self.syntax))
-        self.scroll_home(animate=False)
+        self._render_lines()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._render_lines()
+        self.refresh()
+
+    def _render_lines(self) -> None:
+        """Render the text for the view's width (prose wrapped to it; code as wide as its longest
+        line, up to MAX_WIDTH, scrolled sideways) and size the scrollable area to it."""
+        width = self.scrollable_content_region.width
+        if width <= 0 or width == self._lines_width:
+            return
+        console = self.app.console
+        options = console.options.update(width=max(width, MAX_WIDTH), height=None)
+        wide = max([width] + [Measurement.get(console, options, part).maximum
+                              for part, wraps in self._parts if not wraps])
+        lines: list[Strip] = []
+        for part, wraps in self._parts:
+            rendered = console.render_lines(part, options.update(width=width if wraps else wide), pad=False)
+            lines.extend(Strip(line) for line in rendered)
+        self._lines = lines
+        self._lines_width = width
+        set_virtual_size(self, Size(wide, len(lines)))
+
+    def render_line(self, y: int) -> Strip:
+        self._render_lines()
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = self.scroll_offset
+        base = self.rich_style
+        index = scroll_y + y
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        return self._lines[index].crop_extend(scroll_x, scroll_x + width, base).apply_style(base)

@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from aegis_cli.scan.findings import SEVERITIES, at_or_above, severity_rank
 from aegis_cli.telemetry.lines import printable
+from aegis_cli.tui.widgets.scrolling import set_virtual_size
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -91,6 +92,7 @@ class FindingsTable(ScrollView, can_focus=True):
         border-subtitle-color: $text-muted;
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        overflow-y: scroll;
     }
     FindingsTable:focus { border: round $accent; }
     FindingsTable > .findings-table--header { text-style: bold; background: $panel; }
@@ -193,12 +195,16 @@ class FindingsTable(ScrollView, can_focus=True):
             order = [i for i in order if at_or_above(findings[i].get("severity", "info"), self.min_severity)]
         self.shown = order
         self._pending = False
-        self.virtual_size = Size(self.scrollable_content_region.width, len(order) + 1)
+        self._set_row_count(len(order))
         self._update_titles()
         row = order.index(keep) if keep is not None and keep in order else 0
         self.set_reactive(FindingsTable.cursor_row, min(row, max(0, len(order) - 1)))
         self._cursor_moved()
         self.refresh()
+
+    def _set_row_count(self, rows: int) -> None:
+        """The scrollable height: rows + the header (no screen layout: see set_virtual_size)."""
+        set_virtual_size(self, Size(self.scrollable_content_region.width, rows + 1))
 
     def move_cursor(self, *, row: int) -> None:
         self.cursor_row = row

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.reactive import reactive
@@ -20,11 +20,14 @@ from textual.widgets import Static
 
 from aegis_cli.telemetry.lines import printable
 from aegis_cli.tui.scan_state import ModelView
-from aegis_cli.tui.widgets.badges import DeviceBadge, PrecisionBadge, QuantBadge
+from aegis_cli.tui.widgets.badges import BadgeRow, badges_for
 from aegis_cli.tui.widgets.stat_grid import Stat, StatGrid
 from aegis_cli.tui.widgets.token_breakdown import TokenBreakdown
 
 _UNSET = object()
+#: the stat grid of an HF model once measuring: Calls, Avg Latency, Findings, Tokens, Speed;
+#: then Load Time
+TYPICAL_STATS = (5, 1)
 
 STATUS_STYLE = {
     "loading": ("◌ loading", "yellow"),
@@ -103,7 +106,6 @@ class ModelPanel(Vertical):
     ModelPanel.-failed { border: round $error; }
     ModelPanel.-loading { border: round $warning 70%; }
     ModelPanel.-pending { border: round $primary 30%; }
-    ModelPanel > .badges { height: 1; width: 1fr; }
     ModelPanel > #hint { height: auto; max-height: 2; }
     ModelPanel { border-subtitle-color: $text-muted; }
     """
@@ -124,12 +126,10 @@ class ModelPanel(Vertical):
         self.model_id = model_id
         self._status: str | None = None
         self._shown: dict[str, object] = {}
+        self._reserving = False
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="badges"):
-            yield DeviceBadge(id="device")
-            yield PrecisionBadge(id="precision")
-            yield QuantBadge(id="quant")
+        yield BadgeRow(id="badges")
         yield StatGrid(id="stats")
         yield TokenBreakdown(id="tokens")
         yield Static(id="hint")
@@ -144,6 +144,10 @@ class ModelPanel(Vertical):
             self._show(self.model)
         else:  # built ahead of the scan (the dashboard's first panel): no figures yet
             self.border_title = Text("waiting for the first model to load", style="dim")
+            # room for a typical model's figures, so the first ones repaint this panel
+            # instead of moving everything below it
+            self.query_one("#stats", StatGrid).reserve = TYPICAL_STATS
+            self._reserving = True
 
     def _set_once(self, key: str, value: object, apply) -> None:
         """Apply ``value`` only when it changed: every assignment repaints (some re-lay out)."""
@@ -153,7 +157,7 @@ class ModelPanel(Vertical):
 
     def _show(self, m: ModelView) -> None:
         try:
-            device = self.query_one("#device", DeviceBadge)
+            badges = self.query_one("#badges", BadgeRow)
         except NoMatches:  # children not mounted yet: draw once they are (a removed panel draws nothing)
             if self.is_attached:
                 self.call_after_refresh(lambda: self.model is not None and self.is_attached and self._show(self.model))
@@ -171,14 +175,16 @@ class ModelPanel(Vertical):
             self._status = m.status
             self.post_message(self.StatusChanged(m.model_id, m.status))
         # the device is only known (read from the model) once it has loaded
-        device.provider = m.provider if m.loaded else None
-        device.device = m.device if m.loaded else None
-        self.query_one("#precision", PrecisionBadge).precision = m.precision if m.loaded else None
-        self.query_one("#quant", QuantBadge).quantization = m.quantization if m.loaded else None
-        self.query_one("#stats", StatGrid).groups = tuple(
+        badges.badges = badges_for(m.device, m.provider, m.precision, m.quantization) if m.loaded else ()
+        stats = self.query_one("#stats", StatGrid)
+        # the room kept for the figures stays until they have all come (the first call)
+        self._reserving = self._reserving and m.calls == 0 and m.status in ("loading", "running")
+        stats.reserve = TYPICAL_STATS if self._reserving else ()
+        stats.groups = tuple(
             group for group in (primary_stats(m), secondary_stats(m)) if group)
         tokens = self.query_one("#tokens", TokenBreakdown)
-        self._set_once("tokens", m.shows_tokens, lambda shown: setattr(tokens, "display", shown))
+        if tokens.display != m.shows_tokens:  # assigning display lays out the screen, even unchanged
+            tokens.display = m.shows_tokens
         tokens.input_tokens, tokens.output_tokens, tokens.estimated = (
             m.input_tokens, m.output_tokens, m.tokens_estimated)
         hint = self.query_one("#hint", Static)
@@ -189,7 +195,8 @@ class ModelPanel(Vertical):
             # a new line of the same height repaints just that line; showing or hiding it
             # (or a wrapped error) changes the panel's height, and only then a layout is needed
             relayout = shown != hint.display or m.status == "failed"
-            hint.display = shown
+            if shown != hint.display:
+                hint.display = shown
             hint.update(text or "", layout=relayout)
 
         self._set_once("hint", text.plain if text else None, show_hint)

@@ -49,16 +49,32 @@ class StatGrid(Widget):
     columns: reactive[int] = reactive(5)
     """Columns in the grid; follows the terminal width (see :func:`columns_for_width`)."""
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        #: group sizes to keep room for while there are no figures yet (a panel built before
+        #: its model reports), so the first figures do not change the screen's layout
+        self.reserve: tuple[int, ...] = ()
+        self._height_laid_out = 0
+
     def _rows(self) -> int:
         return sum(-(-len(group) // self.columns) for group in self.groups)
 
-    def watch_groups(self, old: tuple, new: tuple) -> None:
+    def _height(self) -> int:
+        reserved = sum(-(-n // self.columns) for n in self.reserve)
+        return max(self._rows(), reserved)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return self._height()
+
+    def watch_groups(self) -> None:
         # new figures repaint this widget only; the screen is laid out again only when the
-        # number of rows changes (a full layout on every update would cost the scan time)
-        old_rows = sum(-(-len(group) // self.columns) for group in old)
-        self.refresh(layout=old_rows != self._rows())
+        # height changes (a full layout on every update would cost the scan time)
+        height = self._height()
+        self.refresh(layout=height != self._height_laid_out)
+        self._height_laid_out = height
 
     def watch_columns(self) -> None:
+        self._height_laid_out = self._height()
         self.refresh(layout=True)
 
     def on_mount(self) -> None:
