@@ -529,3 +529,25 @@ async def test_the_code_view_wraps_prose_and_scrolls_long_code_sideways(bus):
         detail.scroll_to(x=detail.max_scroll_x, animate=False, immediate=True)
         await pilot.pause()
         assert "part_39" in screen_text(app)
+
+
+async def test_the_heap_built_before_the_scan_is_frozen_while_it_runs(bus):
+    """Objects from start-up (modules, the screen) are frozen while the scan runs, so the
+    garbage the redraws make never triggers a collection of the whole heap mid-scan; the heap
+    is collectable again once the scan has ended."""
+    import gc
+
+    gate = GatedJob()
+    during: list[int] = []
+
+    def job() -> ScanResult:
+        during.append(gc.get_freeze_count())
+        return gate()
+
+    app = ScanDashboard(bus, job, title="scan", **FAST)
+    async with drive(app, gate, SIZE) as pilot:
+        await wait_for(pilot, lambda: during)
+        assert during[0] > 1000
+        gate.release.set()
+        await wait_for(pilot, lambda: app.job_done)
+        assert gc.get_freeze_count() == 0
