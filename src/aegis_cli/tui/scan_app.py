@@ -17,14 +17,14 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.timer import Timer
+from textual.widgets import Footer
 
 from aegis_cli.scan.result import ScanResult
 from aegis_cli.telemetry.bus import EventBus
@@ -37,6 +37,7 @@ from aegis_cli.tui.widgets.findings_table import FindingsTable
 from aegis_cli.tui.widgets.hardware_strip import HardwareStrip
 from aegis_cli.tui.widgets.model_panel import ModelPanel
 from aegis_cli.tui.widgets.overall_progress import OverallProgress
+from aegis_cli.tui.widgets.title_bar import TitleBar
 
 #: seconds between redraws (≤ 10 a second)
 REFRESH_S = 0.1
@@ -92,7 +93,6 @@ class ScanDashboard(App[None]):
     AUTO_FOCUS = "FindingsTable"
     CSS = """
     Screen { layout: vertical; }
-    #title { height: 1; width: 1fr; padding: 0 1; background: $primary-background; }
     #models { height: auto; max-height: 60%; scrollbar-size-vertical: 1; }
     #bottom { height: 1fr; min-height: 8; }
     #bottom FindingsTable { width: 3fr; }
@@ -157,6 +157,8 @@ class ScanDashboard(App[None]):
         self._title_key: tuple | None = None
         self._cpu_mark = time.thread_time()
         self._wall_mark = time.perf_counter()
+        self._sync_timer: Timer | None = None
+        self.redraws_in_scan = 0  # of those, while the scan ran
         self.redraws = 0  # how many times the state was drawn (tests and the benchmark read it)
         if bus is not None:
             bus.add_sink(DashboardSink(self.state))
@@ -164,7 +166,7 @@ class ScanDashboard(App[None]):
     # --------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        yield Static(id="title")
+        yield TitleBar(id="title")
         yield OverallProgress()
         yield HardwareStrip()
         with VerticalScroll(id="models"):
@@ -185,10 +187,10 @@ class ScanDashboard(App[None]):
         self._log = self.query_one(EventLog)
         self._table = self.query_one(FindingsTable)
         self._detail = self.query_one(FindingDetail)
-        self._title = self.query_one("#title", Static)
+        self._title = self.query_one("#title", TitleBar)
         self.sync()
         self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
-        self.set_interval(REFRESH_S, self.sync)
+        self._sync_timer = self.set_interval(REFRESH_S, self.sync)
         if self._job is not None:
             # the scan starts once the screen is built: the first frame, and the frames Textual
             # still draws after it (focus, the footer's keys); that work then does not compete
@@ -211,9 +213,10 @@ class ScanDashboard(App[None]):
         # cyclic GC stops rescanning it: the objects each redraw allocates otherwise trigger
         # full collections of the whole heap (~0.1 s each, holding the GIL the scan needs).
         gc.freeze()
-        self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
         self.job_started = True
         self.run_job()
+        # the redraw budget counts from here: what it took to get the scan going is not drawing
+        self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
 
     @staticmethod
     def _unfreeze() -> None:
@@ -275,9 +278,12 @@ class ScanDashboard(App[None]):
         state = self.state
         now = self._clock()
         wall_since = time.perf_counter() - self._wall_mark
-        ok = self.job_done or self._within_budget()
+        # the scan's first news is drawn at once (one cheap fill: the screen is built); after
+        # that the budget decides
+        ok = self.job_done or self.redraws_in_scan == 0 or self._within_budget()
         if state.version != self._version:
             if not ok and wall_since < self.max_stale_s:
+                self._skip_ticks(wall_since)
                 return
             self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
             self._draw_state(now)
@@ -290,10 +296,23 @@ class ScanDashboard(App[None]):
                 table.update_rows()
                 self._last_rebuild = now
 
+    def _skip_ticks(self, wall_since: float) -> None:
+        """Over the budget: nothing will be drawn until drawing's CPU share has fallen back under
+        it (or the screen is about to go stale), so the ticks until then are not run at all
+        (each costs the scan's thread a little GIL time too)."""
+        cpu = time.thread_time() - self._cpu_mark
+        drawable = cpu / self.redraw_cpu_budget if self.redraw_cpu_budget > 0 else self.max_stale_s
+        wait = min(drawable, self.max_stale_s) - wall_since
+        if wait > 2 * REFRESH_S and self._sync_timer is not None:
+            self._sync_timer.pause()
+            self.set_timer(wait, self._sync_timer.resume)
+
     def _draw_state(self, now: float) -> None:
         snap = self.state.snapshot(self._log_seq, self._findings_seen)
         self._version = snap.version
         self.redraws += 1
+        if self.job_started and not self.job_done:
+            self.redraws_in_scan += 1
         self._log_seq, self._findings_seen = snap.log_seq, snap.findings_seen
         self._draw_progress(snap, now)
         self._strip.sample = snap.hardware
@@ -353,18 +372,14 @@ class ScanDashboard(App[None]):
     def _draw_title(self, snap: ScanSnapshot) -> None:
         key = (snap.status, snap.skipped)
         if key == self._title_key:
-            return  # Static.update re-lays out the screen: only when the text changes
+            return  # only when the text changes
         self._title_key = key
         label, style = RUN_STATUS.get(snap.status, (snap.status, ""))
-        grid = Table.grid(expand=True)
-        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        grid.add_column(no_wrap=True, justify="right")
-        left = Text(printable(self.scan_title), style="bold")
         right = Text(label, style=style)
         if snap.skipped:
             right = Text.assemble((f"{snap.skipped} skipped  ", "dim"), right)
-        grid.add_row(left, right)
-        self._title.update(grid, layout=False)  # one line, as wide as the screen: only a repaint
+        self._title.left = Text(printable(self.scan_title), style="bold")
+        self._title.right = right
 
     # -------------------------------------------------------------- actions
 

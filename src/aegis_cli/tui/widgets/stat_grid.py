@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.reactive import reactive
@@ -83,16 +82,39 @@ class StatGrid(Widget):
     def on_resize(self, event: events.Resize) -> None:
         self.columns = columns_for_width(self.app.size.width)
 
-    def render(self) -> Table:
-        grid = Table.grid(expand=True, padding=(0, 2, 0, 0))
-        for _ in range(self.columns):
-            grid.add_column(no_wrap=True, overflow="ellipsis")
+    def render(self) -> Text:
+        # plain text, not a Rich table: a table measures every cell again on every redraw
+        rows: list[list[Text]] = []
         for group in self.groups:
-            cells = [
-                Text.assemble((f"{s.label} ", "dim"), (s.value, "dim" if s.muted else "bold"))
-                for s in group
-            ]
-            for start in range(0, len(cells), self.columns):
-                row = cells[start:start + self.columns]
-                grid.add_row(*row, *[""] * (self.columns - len(row)))
-        return grid
+            for start in range(0, len(group), self.columns):
+                rows.append([Text.assemble((f"{s.label} ", "dim"), (s.value, "dim" if s.muted else "bold"))
+                             for s in group[start:start + self.columns]])
+        widths = column_widths(rows, self.columns, max(1, self.content_size.width))
+        lines: list[Text] = []
+        for row in rows:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            for cell, width in zip(row, widths, strict=False):
+                if cell.cell_len > width - GAP:
+                    cell.truncate(max(1, width - GAP), overflow="ellipsis")
+                cell.pad_right(width - cell.cell_len)
+                line.append_text(cell)
+            line.rstrip()
+            lines.append(line)
+        return Text("\n", no_wrap=True).join(lines)
+
+
+#: blank cells between two columns
+GAP = 2
+
+
+def column_widths(rows: list[list[Text]], columns: int, width: int) -> list[int]:
+    """Each column as wide as its widest cell plus the gap, the room left shared out evenly;
+    equal columns (cells cut with "…") when the figures do not fit."""
+    need = [GAP] * columns
+    for row in rows:
+        for i, cell in enumerate(row):
+            need[i] = max(need[i], cell.cell_len + GAP)
+    spare = width - sum(need)
+    if spare < 0:
+        return [width // columns] * columns
+    return [n + spare // columns + (1 if i < spare % columns else 0) for i, n in enumerate(need)]
