@@ -193,8 +193,10 @@ def _timed(job, bus, out: dict):
     def run() -> ScanResult:
         out["job_start_wall"] = time.time()
         u0, c0, t0 = _ui_threads_cpu(), time.process_time(), time.perf_counter()
+        j0 = time.thread_time()  # this is the job's thread (plain: main; dashboard: the worker)
         result = job(bus)
         out["job_s"] = time.perf_counter() - t0
+        out["job_thread_cpu_s"] = time.thread_time() - j0
         out["cpu_s"] = time.process_time() - c0  # every thread of the process: job, sinks, dashboard
         out["ui_cpu_s"] = _ui_threads_cpu() - u0
         return result
@@ -344,6 +346,14 @@ def main() -> None:
           + ("  (a noisy machine: the wall-clock figure cannot resolve 2%)" if spread > 0.1 else ""))
     print(f"display threads used {ui_tui * 100:.2f}% of one core with the dashboard, "
           f"{ui_plain * 100:.2f}% with the console sink: ui_cpu_extra_pct={(ui_tui - ui_plain) * 100:.2f}")
+    # the job thread's wall time = its own CPU + time it waited (for the GIL, or for a core)
+    cpu_p = statistics.median(p["job_thread_cpu_s"] for p, _ in pairs)
+    cpu_t = statistics.median(t["job_thread_cpu_s"] for _, t in pairs)
+    wait_p = statistics.median((p["job_s"] - p["job_thread_cpu_s"]) / p["job_s"] for p, _ in pairs)
+    wait_t = statistics.median((t["job_s"] - t["job_thread_cpu_s"]) / t["job_s"] for _, t in pairs)
+    print(f"job thread (medians): own CPU plain {cpu_p:.3f} s, dashboard {cpu_t:.3f} s "
+          f"({(cpu_t / cpu_p - 1) * 100:+.1f} %); waiting (GIL or a core) {wait_p * 100:.2f} % vs "
+          f"{wait_t * 100:.2f} % of its wall time")
     s_plain = statistics.median(p["startup_s"] for p, _ in pairs)
     s_tui = statistics.median(t["startup_s"] for _, t in pairs)
     print(f"start-up before the scan begins (process start to job start, medians): plain {s_plain:.2f} s, "
