@@ -46,8 +46,10 @@ REFRESH_S = 0.1
 TABLE_REBUILD_S = 2.0
 TABLE_MAX_STALE_S = 10.0
 #: the share of one core the dashboard's thread may spend drawing while the scan runs;
-#: above it redraws are spaced out (the scan's own threads need the CPU and the GIL)
-REDRAW_CPU_BUDGET = 0.01
+#: above it redraws are spaced out (the scan's own threads need the CPU and the GIL: under the
+#: GIL, drawing time is taken from the scan about 1:1). A redraw costs ~5-15 ms, so a busy scan
+#: is redrawn about every 1-2 s; a scan with little to show, up to 10 times a second.
+REDRAW_CPU_BUDGET = 0.005
 #: … but the screen is never older than this
 MAX_STALE_S = 2.0
 #: before the scan starts, wait (at most SETTLE_MAX_S) for a SETTLE_STEP_S in which the app's
