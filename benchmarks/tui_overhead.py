@@ -10,10 +10,12 @@ busy neighbour on the machine disturbs single pairs, not the figure. Last line:
 
 Goal (issue 5): X <= 2. The dashboard first builds its screen (Textual's import, layout, the
 first frame, the first model panel) and then starts the scan; that one-off cost comes before
-the job and is printed on its own line (``startup_extra_s``). Also printed: the share of one core the display threads took
-(dashboard: its main thread and sink thread; plain: the console sink's thread). That
-figure is what the dashboard costs, and unlike the wall clock it stays readable on a
-busy shared machine, where the wall clock of identical runs can swing by 30 % or more.
+the job and is printed on its own line (``startup_extra_s``). Also printed: the share of one
+core the display threads took (dashboard: its main thread and sink thread; plain: the console
+sink's thread), and the job thread's own CPU time and the share of its wall time it spent
+waiting (for the GIL or a core). Those are what the dashboard costs, and unlike the wall
+clock they stay readable on a busy shared machine, where the wall clock of identical runs
+can swing by 30 % or more.
 
 The dashboard runs in a real pseudo-terminal by default (``--driver pty``: Textual's
 own terminal driver renders and writes every frame, a reader drains it), or headless
