@@ -310,7 +310,7 @@ def main() -> None:
         child_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeats", type=int, default=5, help="pairs of runs (plain, dashboard), alternating")
+    ap.add_argument("--repeats", type=int, default=9, help="pairs of runs (plain, dashboard), alternating")
     ap.add_argument("--chunks", type=int, default=CHUNKS)
     ap.add_argument("--work-ms", type=float, default=WORK_MS, help="compute per chunk (one ModelCall)")
     ap.add_argument("--driver", choices=("pty", "headless"), default="pty")
