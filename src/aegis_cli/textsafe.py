@@ -41,6 +41,8 @@ _MD_SPECIAL = {
 }
 _MD_TABLE = str.maketrans(_MD_SPECIAL)
 _WHITESPACE_RUN = re.compile(r"[\s\u2028\u2029]+")
+#: backslashes before a "[" that does not open a tag (the tag pattern is rich.markup's)
+_BACKSLASH_BRACKET = re.compile(r"(\\+\[)(?![a-z#/@][^[]*?\])")
 # a leading "-", "+", "=" or "1." / "1)" would start a list, a setext underline or an ordered list
 _MD_BLOCK_START = re.compile(r"^([-+=]|\d{1,9}[.)])")
 
@@ -88,4 +90,6 @@ def escape_rich(text: object) -> str:
     """
     from rich.markup import escape
 
-    return escape(safe_text(text))
+    # Rich turns "\\[" into "[" wherever it stands, also before a bracket that is not a tag
+    # (which rich.markup.escape leaves alone): one more backslash keeps the text's own
+    return _BACKSLASH_BRACKET.sub(r"\\\1", escape(safe_text(text)))

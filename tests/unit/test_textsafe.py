@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.text import Text
 
@@ -69,6 +69,8 @@ def test_escape_rich_prints_literally(raw):
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from("[]\\/=:@#bold red link")), max_size=30))
+@example(raw="\\[")  # a backslash before a bracket that opens no tag: Rich dropped the backslash
+@example(raw="a\\\\[b")
 def test_escape_rich_round_trips_any_text(raw):
     text = Text.from_markup(f"[red]{escape_rich(raw)}[/red]", emoji=False)
     assert text.plain == safe_text(raw)
