@@ -260,14 +260,18 @@ def run_training(
 
 def _close_process_group(note) -> None:
     """Under torchrun, tear down the process group the Trainer opened before the interpreter
-    exits: left to interpreter shutdown, a rank's gloo threads can be destroyed while still
-    running ("terminate called without an active exception", exit -6) after a good run."""
+    exits, all ranks together: left to interpreter shutdown, a rank's gloo threads can be
+    destroyed while still running ("terminate called without an active exception", exit -6)
+    after a good run; and a 2-process CI run once hung after its last step, rank 0 alone."""
     import sys
 
     dist = getattr(sys.modules.get("torch"), "distributed", None)
     if dist is None or not dist.is_available() or not dist.is_initialized():
         return
     try:
+        # every rank is still alive here: a rank that tears down after its peer has already
+        # exited (rank 0 writes the report, so it is the late one) can wait on the dead peer
+        dist.barrier()
         dist.destroy_process_group()
     except Exception as exc:  # the run's outcome stands; say why the teardown failed
         note("warning", f"could not close the distributed process group: {type(exc).__name__}: {exc}")
