@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 
@@ -22,6 +27,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _run_or_dump_stacks(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run ``cmd``; if it hangs, have every rank print its Python stacks (faulthandler on
+    SIGABRT) and fail with them, so a hang says where each process was."""
+    env = dict(os.environ, PYTHONFAULTHANDLER="1")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.send_signal(signal.SIGABRT)
+        time.sleep(3)
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"hung for {timeout:.0f} s; the ranks' stacks:\n{err[-8000:]}\n--- stdout ---\n{out[-2000:]}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 @pytest.mark.slow
 def test_two_process_run_writes_one_report_counting_both(tmp_path):
     torchrun = shutil.which("torchrun") or str(Path(sys.executable).with_name("torchrun"))
@@ -30,10 +53,10 @@ def test_two_process_run_writes_one_report_counting_both(tmp_path):
     cfg["training"]["save_steps"] = 2
     path = tmp_path / "ddp.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    result = subprocess.run(
+    result = _run_or_dump_stacks(
         [torchrun, "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
          "--no-python", aegis, "train", "--config", str(path), "--no-tui"],
-        capture_output=True, text=True, timeout=240,
+        timeout=240,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # only world-process-zero prints and writes
