@@ -220,11 +220,6 @@ class ScanDashboard(App[None]):
         # the redraw budget counts from here: what it took to get the scan going is not drawing
         self._cpu_mark, self._wall_mark = time.thread_time(), time.perf_counter()
 
-    @staticmethod
-    def _unfreeze() -> None:
-        """The scan is over (or abandoned): the heap frozen at its start is collectable again."""
-        gc.unfreeze()
-
     # ------------------------------------------------------------------ job
 
     @work(thread=True, exit_on_error=False, name="scan")
@@ -239,7 +234,7 @@ class ScanDashboard(App[None]):
 
     def on_scan_dashboard_job_finished(self, message: JobFinished) -> None:
         self.job_done = True
-        self._unfreeze()
+        gc.unfreeze()  # the scan is over: the heap frozen at its start is collectable again
         self.result, self.error = message.result, message.error
         if message.error is not None:
             self.state.finish("failed", self._clock())
@@ -389,7 +384,7 @@ class ScanDashboard(App[None]):
         self._detail.finding = message.finding
 
     def _leave(self) -> None:
-        self._unfreeze()
+        gc.unfreeze()  # the scan is abandoned (or over)
         self.abandoned = not self.job_done
         if self.abandoned and self._cancel is not None:
             self._cancel.set()
