@@ -135,7 +135,7 @@ SINK_HINTS: dict[str, str] = {
     "CWE-601": r"redirect|location|header|SeeOther|Found",
     "CWE-611": r"entit|Entit|DTD|dtd|Feature|feature|XMLParser|noent|NOENT|Resolver|DtdProcessing|resolve|parse|load|Load|disable_entity|XmlReader|external",
     "CWE-614": r"[Cc]ookie|Secure|secure",
-    "CWE-643": r"xpath|XPath|evaluate|select|query|Query|findall|Select|compile|Evaluate",
+    "CWE-643": r"xpath|XPath|evaluate|select|query|Query|find|Select|compile|Evaluate",
     "CWE-676": r"gets|strtok|scanf|sprintf|strcpy|atoi|system|cin",
     "CWE-787": r"\[",
     "CWE-798": r"['\"]|password|secret|key|token|=",

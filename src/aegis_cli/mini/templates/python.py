@@ -1,4 +1,4 @@
-"""Python: Flask, Django, FastAPI, library/CLI code; Bottle is reserved for the held-out split."""
+"""Python: Flask, Django, FastAPI, Tornado, aiohttp, Falcon, AWS Lambda, library/CLI code; Bottle is reserved for the held-out split."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ FLASK = Framework(
         Source(expr='request.get_json(force=True).get("«key»", "")'),
         Source(expr='request.headers.get("«hdr»", "")'), Source(expr='request.cookies.get("«key»", "")'),
         Source(param="«v»", route="/<«v»>"),
+        Source(expr='request.get_data(as_text=True)'), Source(expr='request.view_args["«key»"]'),
     ),
     handler='@app.route("«route»", methods=["«method»"])\ndef «fn»(«params»):\n    «body»',
     responses=('return jsonify(status="ok")', 'return "", 204', 'return jsonify({"«key»": «num»})',
@@ -57,6 +58,8 @@ DJANGO = Framework(
         Source(expr='request.GET.get("«key»", "")'), Source(expr='request.GET["«key»"]'),
         Source(expr='request.POST.get("«key»", "")'), Source(expr='request.POST["«key»"]'),
         Source(expr='request.headers.get("«hdr»", "")'), Source(expr='request.COOKIES.get("«key»", "")'),
+        Source(expr='request.body.decode()'), Source(expr='json.loads(request.body).get("«key»", "")'),
+        Source(expr='request.META.get("HTTP_«CONST»", "")'),
         Source(param="«v»"),
     ),
     handler='«django_deco»def «fn»(«params»):\n    «body»',
@@ -95,6 +98,72 @@ LIBRARY = Framework(
     bail='raise ValueError("«msg»")',
 )
 
+TORNADO = Framework(
+    name="tornado",
+    imports=("import tornado.web",),
+    sources=(
+        Source(expr='self.get_argument("«key»", "")'), Source(expr='self.get_argument("«key»")'),
+        Source(expr='self.get_query_argument("«key»", "")'), Source(expr='self.get_body_argument("«key»", "")'),
+        Source(expr='self.request.headers.get("«hdr»", "")'),
+        Source(expr='tornado.escape.json_decode(self.request.body).get("«key»", "")'),
+        Source(param="«v»"),
+    ),
+    handler='class «Cls9»(tornado.web.RequestHandler):\n    «async_kw»def «method_l»(«params»):\n        «body»',
+    base_params=("self",),
+    responses=('self.write({"status": "ok"})', 'self.set_status(204)', 'self.finish({"«key»": «num»})',
+               'self.write("«msg»")'),
+    bail='raise tornado.web.HTTPError(400)',
+)
+
+AIOHTTP = Framework(
+    name="aiohttp",
+    imports=("from aiohttp import web",),
+    sources=(
+        Source(expr='request.match_info["«key»"]', route="/{«key»}"), Source(expr='request.match_info.get("«key»", "")', route="/{«key»}"),
+        Source(expr='(await request.post()).get("«key»", "")'), Source(expr='(await request.json()).get("«key»", "")'),
+        Source(expr='request.rel_url.query["«key»"]'), Source(expr='request.headers.get("«hdr»", "")'),
+        Source(expr='request.cookies.get("«key»", "")'),
+    ),
+    handler='async def «fn»(«params»):\n    «body»',
+    base_params=("request",),
+    responses=('return web.json_response({"status": "ok"})', 'return web.Response(text="«msg»")',
+               'return web.json_response({"«key»": «num»})', 'return web.Response(status=204)'),
+    bail='raise web.HTTPBadRequest(reason="«msg»")',
+    footer='app = web.Application()\napp.add_routes([\n    «routes»\n])',
+    route_line='web.route("*", "«route»", «fn»),',
+)
+
+FALCON = Framework(
+    name="falcon",
+    imports=("import falcon",),
+    decls=("app = falcon.App()",),
+    sources=(
+        Source(expr='req.get_param("«key»") or ""'), Source(expr='req.get_param("«key»", required=True)'),
+        Source(expr='req.params.get("«key»", "")'), Source(expr='req.media.get("«key»", "")'),
+        Source(expr='req.cookies.get("«key»", "")'), Source(param="«v»"),
+    ),
+    handler='class «Cls9»:\n    def on_«method_l»(«params»):\n        «body»',
+    base_params=("self", "req", "resp"),
+    responses=('resp.media = {"status": "ok"}', 'resp.status = falcon.HTTP_204', 'resp.text = "«msg»"',
+               'resp.media = {"«key»": «num»}'),
+    bail='raise falcon.HTTPBadRequest(title="«msg»")',
+)
+
+LAMBDA = Framework(
+    name="lambda",
+    sources=(
+        Source(expr='event["queryStringParameters"]["«key»"]'),
+        Source(expr='(event.get("queryStringParameters") or {}).get("«key»", "")'),
+        Source(expr='json.loads(event["body"])["«key»"]'), Source(expr='json.loads(event.get("body") or "{}").get("«key»", "")'),
+        Source(expr='event["pathParameters"]["«key»"]'), Source(expr='event.get("headers", {}).get("«hdr»", "")'),
+    ),
+    handler='def «fn»(«params»):\n    «body»',
+    base_params=("event", "context"),
+    responses=('return {"statusCode": 200, "body": json.dumps({"status": "ok"})}', 'return {"statusCode": 204}',
+               'return {"statusCode": 200, "body": json.dumps({"«key»": «num»})}'),
+    bail='return {"statusCode": 400, "body": "«msg»"}',
+)
+
 BOTTLE = Framework(
     name="bottle",
     held=True,
@@ -111,7 +180,7 @@ BOTTLE = Framework(
     footer='if __name__ == "__main__":\n    app.run(host="localhost", port=«port»)',
 )
 
-WEB = ("flask", "django", "fastapi", "bottle")
+WEB = ("flask", "django", "fastapi", "bottle", "tornado", "aiohttp", "falcon", "lambda")
 
 # ---------------------------------------------------------------------------------------------
 # sinks and look-alikes, per CWE
@@ -205,6 +274,20 @@ SPECS = [
           imports=("from bottle import template",)),
         S('return «fn2»(«v»)', frameworks=("flask", "bottle"), terminal=True,
           block='def «fn2»(«id2»):\n    return "<li class=\'«word»\'>" + html.escape(«id2») + "</li>"'),
+        V('⟦self.write("<p>«word» " + «v» + "</p>")⟧', frameworks=("tornado",), terminal=True),
+        V('⟦self.finish(f"<div class=\'«word»\'>{«v»}</div>")⟧', frameworks=("tornado",), terminal=True),
+        S('self.write("<p>«word» " + tornado.escape.xhtml_escape(«v») + "</p>")', frameworks=("tornado",), terminal=True),
+        S('self.render("«word».html", «key»=«v»)', frameworks=("tornado",), terminal=True),
+        V('return ⟦web.Response(text=f"<h2>{«v»}</h2>", content_type="text/html")⟧', frameworks=("aiohttp",), terminal=True),
+        S('return web.Response(text=f"<h2>{html.escape(«v»)}</h2>", content_type="text/html")', frameworks=("aiohttp",),
+          terminal=True),
+        V('resp.content_type = falcon.MEDIA_HTML\n⟦resp.text = "<p>" + «v» + "</p>"⟧', frameworks=("falcon",), terminal=True),
+        S('resp.content_type = falcon.MEDIA_HTML\nresp.text = "<p>" + html.escape(«v») + "</p>"', frameworks=("falcon",),
+          terminal=True),
+        V('return ⟦{"statusCode": 200, "headers": {"Content-Type": "text/html"}, "body": "<p>" + «v» + "</p>"}⟧',
+          frameworks=("lambda",), terminal=True),
+        S('return {"statusCode": 200, "headers": {"Content-Type": "text/html"}, "body": "<p>" + html.escape(«v») + "</p>"}',
+          frameworks=("lambda",), terminal=True),
     ], [San('«out» = html.escape(«in»)'), San('«out» = escape(«in»)', imports=("from markupsafe import escape",)),
         San('«out» = bleach.clean(«in»)', held=True)], weight=1.5),
     spec("CWE-22", [
@@ -227,6 +310,16 @@ SPECS = [
           imports=("from fastapi.responses import FileResponse",)),
         V('return ⟦FileResponse(open(os.path.join(settings.MEDIA_ROOT, «v»), "rb"))⟧', frameworks=("django",),
           terminal=True, imports=("from django.conf import settings", "from django.http import FileResponse")),
+        V('with ⟦open(os.path.join(«BASE», «v»), "rb")⟧ as «id»:\n    self.write(«id».read())', frameworks=("tornado",),
+          terminal=True),
+        V('return ⟦web.FileResponse(os.path.join(«BASE», «v»))⟧', frameworks=("aiohttp",), terminal=True),
+        V('⟦resp.stream = open(os.path.join(«BASE», «v»), "rb")⟧', frameworks=("falcon",), terminal=True),
+        V('«id» = ⟦Path(«BASE»).joinpath(«v»).read_text()⟧'),
+        V('⟦os.unlink(«BASE» + os.sep + «v»)⟧'),
+        V('«id» = ⟦codecs.open(os.path.join(«BASE», «v»), encoding="utf-8")⟧.read()'),
+        S('return web.FileResponse(os.path.join(«BASE», "«file»"))', frameworks=("aiohttp",), terminal=True),
+        S('resp.stream = open(os.path.join(«BASE», os.path.basename(«v»)), "rb")', frameworks=("falcon",), terminal=True),
+        S('«id» = Path(«BASE»).joinpath("«file»").read_text()'),
         V('with tarfile.open(os.path.join(«BASE», "«file».tar.gz")) as «id»:\n    ⟦«id».extractall(«v»)⟧', held=True,
           sanitizable=False),
         V('return ⟦FileResponse(«BASE» + "/" + «v»)⟧', frameworks=("fastapi",), terminal=True,
@@ -258,6 +351,8 @@ SPECS = [
         V('«id» = ⟦__import__(«v»)⟧'),
         V('«id» = ⟦compile(«v», "<string>", "eval")⟧'),
         V('⟦exec(«v», {"__builtins__": {}})⟧'),
+        V('⟦exec(«v», globals())⟧'),
+        V('«id» = ⟦jinja2.Environment().from_string(«v»)⟧.render(«key»="«word»")'),
         V('«id» = ⟦Environment().from_string(«v»)⟧.render()', imports=("from jinja2 import Environment",)),
         V('return ⟦render_template_string("<p>" + «v» + "</p>")⟧', frameworks=("flask",), terminal=True,
           imports=("from flask import render_template_string",)),
@@ -367,6 +462,9 @@ SPECS = [
         V('«sec» = ⟦random.randint(100000, 999999)⟧', kind="plain"),
         V('«sec» = "%032x" % ⟦random.getrandbits(128)⟧', kind="plain"),
         V('«sec» = ⟦str(random.random())⟧[2:]', kind="plain"),
+        V('«sec» = "%06d" % ⟦random.randrange(1000000)⟧', kind="plain"),
+        V('«sec» = ⟦"".join(random.choices(string.ascii_letters, k=«num»))⟧', kind="plain"),
+        S('«sec» = secrets.token_bytes(«num»).hex()', kind="plain"),
         V('«sec» = ⟦uuid.uuid1()⟧.hex', kind="plain", held=True),
         S('«sec» = secrets.token_hex(«num»)', kind="plain"),
         S('«sec» = secrets.token_urlsafe()', kind="plain"),
@@ -416,6 +514,9 @@ SPECS = [
         V('with ⟦urllib.request.urlopen(«v»)⟧ as «id»:\n    «id2» = «id».read()'),
         V('«id» = ⟦requests.get(f"https://{«v»}/«word»/status")⟧.json()', sanitizable=False),  # «v» is a host
         V('«id» = ⟦httpx.get(«v», follow_redirects=True)⟧'),
+        V('«id» = ⟦requests.request("GET", «v», timeout=«num»)⟧'),
+        V('«id» = ⟦urllib3.PoolManager().request("GET", «v»)⟧'),
+        S('«id» = requests.request("GET", "«url»", params={"«key»": «v»}, timeout=«num»)'),
         V('«id» = ⟦requests.post(\n    «v»,\n    json={"«key»": "«word»"},\n)⟧', held=True),
         S('«id» = requests.get("«url»", params={"«key»": «v»}, timeout=«num»)'),
         S('«id» = requests.get(f"https://«host»/«word»/{quote(«v», safe=\'\')}", timeout=«num»)',
@@ -459,6 +560,15 @@ SPECS = [
           imports=("from fastapi.responses import RedirectResponse", "from urllib.parse import quote")),
         S('return HttpResponseRedirect(reverse("«fn2»"))', frameworks=("django",), terminal=True,
           imports=("from django.http import HttpResponseRedirect", "from django.urls import reverse")),
+        V('⟦self.redirect(«v»)⟧', frameworks=("tornado",), terminal=True),
+        S('self.redirect(self.reverse_url("«fn2»"))', frameworks=("tornado",), terminal=True),
+        S('self.redirect("/«word»")', frameworks=("tornado",), terminal=True),
+        V('raise ⟦web.HTTPFound(«v»)⟧', frameworks=("aiohttp",), terminal=True),
+        S('raise web.HTTPFound("/«word»")', frameworks=("aiohttp",), terminal=True),
+        V('raise ⟦falcon.HTTPFound(«v»)⟧', frameworks=("falcon",), terminal=True),
+        S('raise falcon.HTTPFound("/«word»")', frameworks=("falcon",), terminal=True),
+        V('return ⟦{"statusCode": 302, "headers": {"Location": «v»}}⟧', frameworks=("lambda",), terminal=True),
+        S('return {"statusCode": 302, "headers": {"Location": "/«word»"}}', frameworks=("lambda",), terminal=True),
         S('return redirect("«route»")', frameworks=("django",), terminal=True,
           imports=("from django.shortcuts import redirect",), held=True),
     ], [San('if not «in».startswith("/") or «in».startswith("//"):\n    «bail»', guard=True),
@@ -477,6 +587,9 @@ SPECS = [
     spec("CWE-643", [
         V('«id» = ⟦«tree».xpath("//«word»[@name=\'" + «v» + "\']")⟧'),
         V('«id» = ⟦«tree».xpath(f"//«word»[«key»=\'{«v»}\']/«word2»/text()")⟧'),
+        V('«id» = ⟦«tree».find(".//«word»[@«key»=\'" + «v» + "\']")⟧'),
+        V('«id» = ⟦etree.XPath(f"//«word»[@«key»=\'{«v»}\']")(«tree»)⟧'),
+        S('«id» = «tree».find(".//«word»[@«key»]")'),
         V('«id» = ⟦«tree».getroot().findall(".//«word»[@«key»=\'%s\']" % «v»)⟧', held=True),
         S('«id» = «tree».xpath("//«word»[@name=$name]", name=«v»)'),
         S('«id» = «tree».xpath("//«word»[@«key»]/text()")'),
@@ -695,7 +808,8 @@ MODULE_FILLERS = fillers(L, "module", [
     ('«CONST» = «num»\n«CONST2» = "«word»"\n«CONST3» = («CONST» * 2, «CONST» * 4)', {"held": True}),
     'def «fn»(«id»):\n    return sorted(«id», key=lambda «id2»: («id2».get("«key»", 0), «id2».get("«key2»", "")))',
     'def «fn»(«id»: dict) -> dict:\n    return {k: v for k, v in «id».items() if v is not None and not k.startswith("_")}',
-    '@functools.lru_cache(maxsize=«num»)\ndef «fn»(«id»: str) -> str:\n    return «id».strip().casefold()',
+    ('@functools.lru_cache(maxsize=«num»)\ndef «fn»(«id»: str) -> str:\n    return «id».strip().casefold()',
+     {"imports": ("import functools",)}),
     'class «Cls»(Exception):\n    """«doc»"""',
     ('def «fn»(«id»: Iterable[str]) -> list[str]:\n    seen = set()\n    out = []\n    for item in «id»:\n'
      '        if item not in seen:\n            seen.add(item)\n            out.append(item)\n    return out',
@@ -719,7 +833,7 @@ class PythonKit(Kit):
     indents = (("    ", 0.88), ("  ", 0.12))
     quote_restyle = True
     hash_comments = True
-    frameworks = (FLASK, DJANGO, FASTAPI, LIBRARY, BOTTLE)
+    frameworks = (FLASK, DJANGO, FASTAPI, LIBRARY, TORNADO, AIOHTTP, FALCON, LAMBDA, BOTTLE)
     specs = tuple(SPECS)
     fillers = MODULE_FILLERS + STMT_FILLERS
     # harmless rewrites only: a prefix, a truncation or a space rewrite could defuse the payload
@@ -751,7 +865,7 @@ class PythonKit(Kit):
         "secrets", "random", "tempfile", "time", "yaml", "requests", "base64", "ssl", "shutil", "tarfile", "ast",
         "marshal", "jsonpickle", "traceback", "uuid", "string", "getpass", "psycopg2", "boto3", "smtplib", "httpx",
         "ldap", "io", "importlib", "argparse", "functools", "bcrypt", "keyring", "bleach", "urllib.request", "defusedxml.ElementTree",
-        "dill", "joblib", "torch", "jinja2", "stat", "ftplib", "telnetlib", "uvicorn",
+        "dill", "joblib", "torch", "jinja2", "stat", "ftplib", "telnetlib", "uvicorn", "codecs", "urllib3",
     )),
         ("Path(", "from pathlib import Path"), ("etree.", "from lxml import etree"),
         ("MongoClient(", "from pymongo import MongoClient"), ("@require_GET", "from django.views.decorators.http import require_GET"),
@@ -779,6 +893,7 @@ class PythonKit(Kit):
     def path(self, rng: random.Random, namer, framework: Framework, bag: Bag) -> str:
         stem = namer.func() if rng.random() < 0.5 else namer.var()
         folder = {"flask": "app/routes", "django": "app/views", "fastapi": "api/endpoints", "bottle": "web",
+                  "tornado": "handlers", "aiohttp": "service", "falcon": "resources", "lambda": "functions",
                   "library": rng.choice(("lib", "src/core", "tools", "scripts"))}.get(framework.name, "src")
         if framework.name == "django" and rng.random() < 0.5:
             return f"{namer.word()}/views.py"
