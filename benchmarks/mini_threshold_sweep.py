@@ -1,0 +1,91 @@
+"""How aegis-mini's line-level F1 depends on its threshold, on familiar and on unfamiliar code.
+
+One scan per set through the real pipeline at a low threshold (``aegis_cli.mini.ship.scan_findings``),
+then findings below each threshold are dropped and the rest scored with the ``aegis eval`` scorer
+(±3 lines). The sets:
+
+* ``validation``: the generator's validation split (training's templates and vocabulary; the ship
+  step calibrates the shipped threshold on it);
+* ``held-out`` and ``held-out python``: the held-out split (settings training never used) and its
+  Python part. Read only: choosing a threshold here would make it a tuning set;
+* ``shop``: examples/vulnerable-shop (hand-written, 17 sinks);
+* ``hand-written``: the shop plus the nine hand-written cases and two safe files of
+  tests/functional/data/aegis_mini_cases (26 sinks).
+
+Filtered scores can differ a little from a scan run at that threshold (localisation keeps the lines
+that still cross it). Prints one row per threshold, then the best threshold of each set (ties: the
+lowest). Last line: ``shipped=T validation_best=A heldout_best=B handwritten_best=C``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "functional" / "data" / "aegis_mini_cases"
+# the hand-written cases' sinks (tests/functional/test_aegis_mini.py lists the same ones)
+CASE_SINKS = [("orders.py", 17, "CWE-89"), ("backup.py", 11, "CWE-78"), ("load.py", 10, "CWE-502"),
+              ("server.js", 8, "CWE-78"), ("greet.js", 6, "CWE-79"), ("UserDao.java", 16, "CWE-89"),
+              ("search.php", 4, "CWE-89"), ("copy.c", 6, "CWE-120"), ("main.go", 10, "CWE-78")]
+CASE_SAFE = ("safe_report.py", "safe_util.go")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped aegis-mini)")
+    parser.add_argument("--validation", type=int, default=400)
+    parser.add_argument("--heldout", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    import dataclasses
+
+    from aegis_cli.evaluate import FileLabel, LabelFinding, load_labels
+    from aegis_cli.mini.dataset import write_split
+    from aegis_cli.mini.ship import best_threshold, scan_findings
+    from aegis_cli.providers.hf_common import builtin_dir
+    from aegis_cli.providers.presets import load_presets
+
+    model = args.model or builtin_dir("aegis-mini")
+    shipped = load_presets()["aegis-mini"].labels.threshold
+    thresholds = [round(0.30 + 0.05 * i, 2) for i in range(11)]
+    sets: dict[str, tuple[list, list]] = {}
+    with tempfile.TemporaryDirectory(prefix="aegis-sweep-") as tmp:
+        val = write_split(Path(tmp) / "validation", split="validation", n=args.validation, seed=args.seed,
+                          background="stdlib")
+        held = write_split(Path(tmp) / "heldout", split="heldout", n=args.heldout, seed=args.seed, background="stdlib")
+        sets["validation"] = (scan_findings(val, model, 0.02)[0], load_labels(val / "labels.json"))
+        held_found = scan_findings(held, model, 0.02)[0]
+        held_labels = load_labels(held / "labels.json")
+        sets["held-out"] = (held_found, held_labels)
+        sets["held-out python"] = ([f for f in held_found if f.path.endswith(".py")],
+                                   [lab for lab in held_labels if lab.path.endswith(".py")])
+    shop = ROOT / "examples" / "vulnerable-shop.zip"
+    shop_found, shop_labels = scan_findings(shop, model, 0.02)[0], load_labels(shop.with_suffix(".labels.json"))
+    sets["shop"] = (shop_found, shop_labels)
+    case_found = [dataclasses.replace(f, path=f"cases/{f.path}") for f in scan_findings(CASES, model, 0.02)[0]]
+    case_labels = [FileLabel(path=f"cases/{p}", vulnerable=True, findings=[LabelFinding(cwe=c, line=n, end_line=n)])
+                   for p, n, c in CASE_SINKS] + [FileLabel(path=f"cases/{p}", vulnerable=False) for p in CASE_SAFE]
+    sets["hand-written"] = (shop_found + case_found, shop_labels + case_labels)
+
+    sweeps = {name: best_threshold(found, labels, thresholds) for name, (found, labels) in sets.items()}
+    print(f"model {model}; shipped threshold {shipped:.2f}; line F1 (sinks found/labelled) per threshold")
+    print("| threshold | " + " | ".join(sets) + " |")
+    print("|---|" + "---|" * len(sets))
+    for t in thresholds:
+        cells = []
+        for name in sets:
+            s = sweeps[name][1][t]
+            cells.append(f"{s.lines.f1 or 0.0:.2f} ({s.lines.tp}/{s.lines.tp + s.lines.fn})")
+        print(f"| {t:.2f} | " + " | ".join(cells) + " |")
+    print("best: " + ", ".join(f"{name} {sweeps[name][0]:.2f}" for name in sets))
+    print(f"shipped={shipped:.2f} validation_best={sweeps['validation'][0]:.2f} "
+          f"heldout_best={sweeps['held-out'][0]:.2f} handwritten_best={sweeps['hand-written'][0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
