@@ -157,3 +157,38 @@ def test_the_training_config_runs_end_to_end(tmp_path, monkeypatch):
     assert config["max_position_embeddings"] == 66 and config["hidden_size"] == 32
     history = json.loads((tmp_path / "reports" / "aegis-mini" / "history.json").read_text())
     assert history["status"] == "completed"
+
+
+def _scan_json(*extra: str) -> tuple[int, dict | None, str]:
+    from typer.testing import CliRunner
+
+    from aegis_cli.cli.main import app
+
+    result = CliRunner().invoke(app, ["scan", str(CASES), "--no-tui", "--format", "json", "--fail-on", "none", *extra])
+    data = json.loads(result.stdout) if result.exit_code == 0 else None
+    return result.exit_code, data, result.output
+
+
+def test_threshold_option_replaces_the_presets_threshold():
+    """--threshold changes which lines become findings: a lower one than the preset's gives more findings,
+    each at or above it; a higher one gives fewer, each at or above it."""
+    from aegis_cli.providers.presets import load_presets
+
+    preset = load_presets()["aegis-mini"]
+    code, default, out = _scan_json()
+    assert code == 0, out
+    low = round(preset.labels.threshold - 0.3, 2)
+    code, lowered, out = _scan_json("--threshold", str(low))
+    assert code == 0, out
+    assert len(lowered["findings"]) > len(default["findings"])
+    assert all(f["confidence"] >= low for f in lowered["findings"])
+    assert all(f["confidence"] >= preset.labels.threshold for f in default["findings"])
+    code, strict, out = _scan_json("--threshold", "0.9")
+    assert code == 0, out
+    assert all(f["confidence"] >= 0.9 for f in strict["findings"])
+    assert len(strict["findings"]) < len(default["findings"])
+
+
+def test_threshold_outside_zero_to_one_is_a_usage_error():
+    code, _, out = _scan_json("--threshold", "1.5")
+    assert code == 2 and "--threshold" in out

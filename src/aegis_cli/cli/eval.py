@@ -29,6 +29,8 @@ def eval_command(
     quantize: str = typer.Option("none", "--quantize", help="none | int8 | int4 (CUDA)."),
     batch_size: int = typer.Option(None, "--batch-size", min=1, help="Sequences per forward pass."),
     consensus: str = typer.Option("union", "--consensus", help="How the merged row combines models: union | majority."),
+    threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0,
+                                    help="As for aegis scan: every classifier's minimum probability (default: the presets')."),
 ) -> None:
     """Score models against labels: file- and line-level precision/recall/F1, CWE accuracy,
     per language and per CWE — next to each model's time, tokens, tokens/s, VRAM and energy."""
@@ -39,7 +41,8 @@ def eval_command(
     from aegis_cli.telemetry.sampler import HardwareSampler
 
     options = ScanOptions(target=str(target), models=list(model) if model else ["aegis-mini"], device=device,
-                          precision=precision, quantize=quantize, batch_size=batch_size, consensus=consensus)
+                          precision=precision, quantize=quantize, batch_size=batch_size, consensus=consensus,
+                          threshold=threshold)
     bus = EventBus([ConsoleSink()])
     sampler = HardwareSampler(bus=bus).start()
     try:

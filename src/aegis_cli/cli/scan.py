@@ -65,6 +65,10 @@ def scan(
     exclude: list[str] = typer.Option(None, "--exclude", help="Skip paths matching this glob (repeatable)."),
     max_file_bytes: int = typer.Option(2 * 2**20, "--max-file-bytes", min=1, help="Skip files larger than this."),
     consensus: Consensus = typer.Option(Consensus.union, "--consensus", help="With several models: union, or majority (≥ 2 agree)."),
+    threshold: float = typer.Option(None, "--threshold", min=0.0, max=1.0,
+                                    help="Minimum probability for a classifier's finding, for every model (default: "
+                                         "each preset's; aegis-mini's is calibrated on generated code, lower it for "
+                                         "more recall on unfamiliar code: docs/models.md)."),
     telemetry_log: Path = typer.Option(None, "--telemetry-log", help="Record every telemetry event to this JSONL file."),
     allow_pickle: bool = typer.Option(False, "--allow-pickle", help="Allow pickle (.bin) weights, which can run code."),
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow models that ship their own Python code."),
@@ -87,7 +91,7 @@ def scan(
         target=str(target), models=list(model) if model else ["aegis-mini"], device=device, devices=device_list,
         precision=precision.value, quantize=quantize.value, batch_size=batch_size,
         include=list(include or []), exclude=list(exclude or []), max_file_bytes=max_file_bytes,
-        consensus=consensus.value, allow_pickle=allow_pickle, trust_remote_code=trust_remote_code)
+        consensus=consensus.value, allow_pickle=allow_pickle, trust_remote_code=trust_remote_code, threshold=threshold)
     out = OutputOptions(format=fmt.value if fmt else None, output=output, fail_on=fail_on.value,
                         tui=not no_tui and stdout_is_terminal(), telemetry_log=telemetry_log,
                         show_skips=show_skips, verbose=verbose)

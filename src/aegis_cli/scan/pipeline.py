@@ -61,6 +61,7 @@ class ScanOptions:
     trust_remote_code: bool = False
     sample_hz: float = 2.0
     devices: list[str] = field(default_factory=list)  # several: one worker process per device
+    threshold: float | None = None  # replaces every model's labels.threshold (classifiers); None: the presets'
     shard: tuple[int, int] | None = None  # (index, count): this process reads one shard of the files
 
 
@@ -223,12 +224,16 @@ def run_scan(options: ScanOptions, bus: Any, *, sampler: Any = None, cancel: thr
                                    limits=Limits(max_file_bytes=options.max_file_bytes), shard=options.shard)
     presets = load_presets()
     specs = [resolve(m, presets) for m in options.models]
+    if options.threshold is not None:
+        for spec in specs:
+            spec.labels.threshold = options.threshold
     _unique_ids(specs)
     run_id = uuid.uuid4().hex[:12]
     bus.publish(RunStarted(run_id=run_id, kind="scan", meta={
         "target": options.target, "models": [s.name for s in specs], "aegis": __version__,
         "started_at": started_at, "files_total": files_total, "device": options.device,
-        "precision": options.precision, "quantize": options.quantize, "consensus": options.consensus}))
+        "precision": options.precision, "quantize": options.quantize, "consensus": options.consensus,
+        "threshold": options.threshold}))
 
     summaries: list[ModelSummary] = []
     all_findings: list[Finding] = []
