@@ -26,11 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "functional" / "data" / "aegis_mini_cases"
-# the hand-written cases' sinks (tests/functional/test_aegis_mini.py lists the same ones)
-CASE_SINKS = [("orders.py", 17, "CWE-89"), ("backup.py", 11, "CWE-78"), ("load.py", 10, "CWE-502"),
-              ("server.js", 8, "CWE-78"), ("greet.js", 6, "CWE-79"), ("UserDao.java", 16, "CWE-89"),
-              ("search.php", 4, "CWE-89"), ("copy.c", 6, "CWE-120"), ("main.go", 10, "CWE-78")]
-CASE_SAFE = ("safe_report.py", "safe_util.go")
+CASE_LABELS = CASES.parent / "aegis_mini_cases.labels.json"  # the hand-written cases' sinks
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import dataclasses
 
-    from aegis_cli.evaluate import FileLabel, LabelFinding, load_labels
+    from aegis_cli.evaluate import load_labels
     from aegis_cli.mini.dataset import write_split
     from aegis_cli.mini.ship import best_threshold, scan_findings
     from aegis_cli.providers.hf_common import builtin_dir
@@ -67,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     shop_found, shop_labels = scan_findings(shop, model, 0.02)[0], load_labels(shop.with_suffix(".labels.json"))
     sets["shop"] = (shop_found, shop_labels)
     case_found = [dataclasses.replace(f, path=f"cases/{f.path}") for f in scan_findings(CASES, model, 0.02)[0]]
-    case_labels = [FileLabel(path=f"cases/{p}", vulnerable=True, findings=[LabelFinding(cwe=c, line=n, end_line=n)])
-                   for p, n, c in CASE_SINKS] + [FileLabel(path=f"cases/{p}", vulnerable=False) for p in CASE_SAFE]
+    case_labels = [lab.model_copy(update={"path": f"cases/{lab.path}"}) for lab in load_labels(CASE_LABELS)]
     sets["hand-written"] = (shop_found + case_found, shop_labels + case_labels)
 
     sweeps = {name: best_threshold(found, labels, thresholds) for name, (found, labels) in sets.items()}

@@ -68,19 +68,11 @@ def test_default_scan_loads_aegis_mini_from_the_package(scanned):
     assert summary.calls >= 1 and summary.input_tokens > 0
 
 
-# (file, line, CWE): flaws written by hand, in six languages, for the shipped model (never seen in training)
-EXPECTED = [
-    ("orders.py", 17, "CWE-89"),
-    ("backup.py", 11, "CWE-78"),
-    ("load.py", 10, "CWE-502"),
-    ("server.js", 8, "CWE-78"),
-    ("greet.js", 6, "CWE-79"),
-    ("UserDao.java", 16, "CWE-89"),
-    ("search.php", 4, "CWE-89"),
-    ("copy.c", 6, "CWE-120"),
-    ("main.go", 10, "CWE-78"),
-]
-SAFE = ["safe_report.py", "safe_util.go"]
+# flaws written by hand, in six languages, for the shipped model (never seen in training), in the
+# `aegis eval` labels format beside the folder (benchmarks/mini_threshold_sweep.py reads it too)
+_LABELS = json.loads((CASES.parent / "aegis_mini_cases.labels.json").read_text(encoding="utf-8"))
+EXPECTED = [(lab["path"], f["line"], f["cwe"]) for lab in _LABELS for f in lab["findings"]]  # (file, line, CWE)
+SAFE = [lab["path"] for lab in _LABELS if not lab["vulnerable"]]
 #: the shipped model's measured floor on these cases (docs/models.md lists what it misses)
 MIN_FOUND = 6
 
