@@ -184,3 +184,32 @@ def test_threshold_option_replaces_the_presets_threshold():
 def test_threshold_outside_zero_to_one_is_a_usage_error():
     code, _, out = _scan_json("--threshold", "1.5")
     assert code == 2 and "--threshold" in out
+
+
+def test_sink_check_drops_only_lines_that_cannot_be_a_sink_of_their_cwe():
+    """At a threshold near zero every line becomes a finding under the model's best label; with the preset's
+    sink check on, only findings whose lines hold a token of their CWE's sink pattern remain, and each of them
+    is the same finding the unchecked scan reported."""
+    from aegis_cli.mini.ship import scan_findings
+    from aegis_cli.scan.sinks import fits_sink
+
+    model = _package_dir()
+    unchecked, _ = scan_findings(CASES, model, 0.02, sink_check=False)
+    checked, _ = scan_findings(CASES, model, 0.02, sink_check=True)
+    key = lambda f: (f.path, f.start_line, f.end_line, f.cwe)  # noqa: E731
+    assert {key(f) for f in checked} < {key(f) for f in unchecked}
+    assert all(fits_sink(f.cwe, f.snippet) for f in checked)
+    dropped = [f for f in unchecked if key(f) not in {key(g) for g in checked}]
+    assert dropped and not any(fits_sink(f.cwe, f.snippet) for f in dropped)
+    # every hand-written sink the unchecked scan finds (same line ±3, same CWE) the checked scan finds too
+    def near(found, path: str, line: int, cwe: str) -> bool:
+        return any(f.path == path and f.cwe == cwe and f.start_line - 3 <= line <= f.end_line + 3 for f in found)
+
+    for sink in EXPECTED:
+        assert near(checked, *sink) == near(unchecked, *sink), sink
+
+
+def test_the_default_preset_checks_sinks():
+    from aegis_cli.providers.presets import load_presets
+
+    assert load_presets()["aegis-mini"].labels.sink_check is True

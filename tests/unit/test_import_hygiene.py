@@ -16,6 +16,7 @@ CORE = [
     "aegis_cli.scan.archive",
     "aegis_cli.scan.languages",
     "aegis_cli.scan.chunking",
+    "aegis_cli.scan.sinks",
     "aegis_cli.scan.pipeline",
     "aegis_cli.providers.presets",
     "aegis_cli.telemetry.lines",

@@ -167,6 +167,25 @@ def test_identifiers_are_randomised(train):
 def test_word_pools_are_disjoint():
     assert not (pool_words("train") & pool_words("heldout"))
     assert WORD_POOLS["train"]["domains"] != WORD_POOLS["heldout"]["domains"]
+    for other in ("train", "heldout"):
+        assert not (pool_words("calibration") & pool_words(other))
+        assert not set(WORD_POOLS["calibration"]["domains"]) & set(WORD_POOLS[other]["domains"])
+
+
+def test_calibration_split_has_new_names_and_training_settings():
+    """The split the ship step can choose a threshold on: every word from its own pool, never a setting
+    reserved for the held-out split (templates, frameworks, sanitizers, fillers)."""
+    variants, frameworks, sanitizers, fillers = _held_keys()
+    calib_words = pool_words("calibration")
+    samples = list(generate(200, seed=11, split="calibration"))
+    assert sum(s.vulnerable for s in samples) > 60
+    for sample in samples:
+        validate_sample(sample)
+        assert set(sample.meta["words"]) <= calib_words, set(sample.meta["words"]) - calib_words
+        assert (sample.language, sample.meta.get("framework")) not in frameworks
+        for unit in sample.meta["units"]:
+            assert unit["template"] not in variants and unit["sanitizer"] not in sanitizers
+        assert not set(sample.meta["fillers"]) & fillers
 
 
 def _held_keys():

@@ -27,7 +27,11 @@ Held-out split (``split="heldout"``) is built so a score on it measures generali
   60% of held-out files of a language use it; train and validation never do;
 * background code: one standard-library file in five (by a hash of its path) is reserved.
 
-``validation`` shares train's settings but draws from its own seed stream. The output is a
+``validation`` shares train's settings but draws from its own seed stream. ``calibration`` (the
+split the ship step chooses the threshold on) shares train's templates, frameworks and
+background but takes every name and literal from a third vocabulary (``vocab.WORD_POOLS``
+"calibration") that neither training nor held-out uses: validation shares training's words
+and makes the model look surer than it is on code it has not seen. The output is a
 pure function of (n, seed, split) and, with background, of the background directory's files.
 """
 
@@ -47,8 +51,9 @@ from aegis_cli.mini.engine import Framework, Kit, Spec, Variant
 from aegis_cli.mini.templates import load_kits
 from aegis_cli.mini.vocab import Namer, pool_for_split
 from aegis_cli.scan.cwe import CWE_INFO
+from aegis_cli.scan.sinks import SINK_PATTERNS
 
-SPLITS = ("train", "validation", "heldout")
+SPLITS = ("train", "validation", "heldout", "calibration")
 SAFE_FRACTION = 0.45
 HELD_PREFERENCE = 0.7  # held-out files pick reserved variants first with this probability
 HELD_FRAMEWORK_PREFERENCE = 0.6
@@ -105,49 +110,9 @@ CWE_CATALOG: dict[str, dict] = {
     for cwe, rec in _RECOMMENDATIONS.items()
 }
 
-# Tokens (case-insensitive) one of which every labelled sink of a CWE contains, in any language:
-# an independent check that a template marked the right thing (validate_sample).
-SINK_HINTS: dict[str, str] = {
-    "CWE-22": r"open|file|File|read|send|Path|path|copy|remove|unlink|extract|include|require|fs\.|Stream|stream|download|serve",
-    "CWE-78": r"capture|system|exec|popen|Popen|spawn|run|call|Command|shell|Process|passthru|`|%x|check_output|getoutput",
-    "CWE-79": r"<|html|HTML|Html|autoescape|innerHTML|write|send|echo|print|Markup|mark_safe|raw|Content|render|body",
-    "CWE-89": r"order|execute|query|Query|exec|raw|prepare|sql|Sql|SQL|select|SELECT|read_sql|find_by_sql|where|Exec|FromSql|update|Update|delete|insert|CommandText|DELETE|UPDATE|INSERT",
-    "CWE-90": r"search|Search|Filter|filter|ldap|uid=|cn=",
-    "CWE-94": r"inline|import|from_string|exec|compile|render|Template|Function|vm\.|eval|template|Compile|instance_eval|class_eval|create_function|ScriptEngine|setTimeout|setInterval|send|constantize|include|require|call_user_func|preg_replace|\$\w+\(",
-    "CWE-95": r"eval|assert",
-    "CWE-117": r"log|Log|info|warn|error|debug|print",
-    "CWE-120": r"strcpy|strcat|sprintf|memcpy|gets|scanf|vsprintf|wcscpy|strncpy|copy|\[",
-    "CWE-134": r"printf|syslog|err|Printf|format",
-    "CWE-190": r"\*|\+|malloc|alloc|new|calloc|realloc|<<",
-    "CWE-209": r"trace|Trace|stack|Stack|message|Message|error|Error|getMessage|err|exc|exception|detail|ToString|display_errors",
-    "CWE-295": r"verify|Verify|CERT_NONE|unverified|reject|Insecure|TrustManager|Hostname|VERIFYPEER|VERIFYHOST|ServerCertificate|VERIFY_NONE|TLS|ssl|SSL|checkServerTrusted|return true",
-    "CWE-312": r"write|password|localStorage|setItem|put|save|insert|INSERT|execute|store|cookie|Cookie|dump|set",
-    "CWE-327": r"DES|ECB|RC4|ARC4|Blowfish|des|ecb|rc4|bf-|Cipher|cipher",
-    "CWE-328": r"md5|sha1|sha-1|crypt",
-    "CWE-338": r"shuffle|rand|Rand|random|Random|uuid1|mt_rand|Math\.random|uniqid",
-    "CWE-352": r"csrf|CSRF|Csrf|forgery|authenticity_token|IgnoreAntiforgery|Antiforgery",
-    "CWE-377": r"mktemp|tmp|tempnam|tmpnam|Temp|temp",
-    "CWE-416": r"\w",
-    "CWE-434": r"open|save|move|write|transferTo|upload|Upload|copy|File|file|mv|Copy",
-    "CWE-476": r"->|\*|\[|\.|strlen|fgets",
-    "CWE-502": r"load|Load|unserialize|Unserialize|decode|Deserialize|deserialize|readObject|ReadObject|unmarshal|Marshal|fromXML|parse|Parse",
-    "CWE-532": r"log|Log|print|info|debug|warn|error|console|Print|puts|write",
-    "CWE-601": r"redirect|location|header|SeeOther|Found",
-    "CWE-611": r"entit|Entit|DTD|dtd|Feature|feature|XMLParser|noent|NOENT|Resolver|DtdProcessing|resolve|parse|load|Load|disable_entity|XmlReader|external",
-    "CWE-614": r"[Cc]ookie|Secure|secure",
-    "CWE-643": r"xpath|XPath|evaluate|select|query|Query|find|Select|compile|Evaluate",
-    "CWE-676": r"gets|strtok|scanf|sprintf|strcpy|atoi|system|cin",
-    "CWE-787": r"\[",
-    "CWE-798": r"['\"]|password|secret|key|token|=",
-    "CWE-918": r"get|Get|open|fetch|request|Request|urlopen|curl|http|Http|HTTP|URL|url|post|Post|Download|axios|file_get_contents",
-    "CWE-943": r"find|where|\$|aggregate|Find|query",
-    "CWE-1321": r"\[|merge|assign|extend|set|__proto__|defaults",
-    "CWE-319": r"http://|FTP|telnet|SMTP|urlopen",
-    "CWE-326": r"generate|key_size|bits|1024|512",
-    "CWE-489": r"debug|DEBUG",
-    "CWE-732": r"chmod|makedirs|umask|mkdir|Permission",
-    "CWE-1333": r"re\.|RegExp|Regex|regex|Pattern|compile|match|preg_|MatchString|=~|Match|test|search|new",
-}
+# Every labelled sink of a CWE contains one of its SINK_PATTERNS (aegis_cli.scan.sinks), in any
+# language: an independent check that a template marked the right thing (validate_sample).
+SINK_HINTS = SINK_PATTERNS
 
 
 @dataclass

@@ -119,17 +119,24 @@ def set_preset_threshold(path: Path, alias: str, threshold: float) -> None:
 
 
 # -------------------------------------------------------------------------- scanning
-def scan_findings(target: Path | str, model_dir: Path, threshold: float) -> tuple[list[Finding], dict[str, Any]]:
-    """Scan ``target`` with the model in ``model_dir`` through the real pipeline at ``threshold``."""
+def scan_findings(target: Path | str, model_dir: Path, threshold: float,
+                  sink_check: bool | None = None) -> tuple[list[Finding], dict[str, Any]]:
+    """Scan ``target`` with the model in ``model_dir`` through the real pipeline at ``threshold``
+    (``sink_check``: the preset's ``labels.sink_check``; None: as the package's preset sets it)."""
     import os
 
+    from aegis_cli.providers.presets import load_presets
     from aegis_cli.scan.pipeline import ScanOptions, run_scan
     from aegis_cli.telemetry.bus import NullBus
+
+    if sink_check is None:
+        sink_check = load_presets(package_presets())[ALIAS].labels.sink_check
 
     with tempfile.TemporaryDirectory() as tmp:
         presets = Path(tmp) / "models.yaml"
         presets.write_text(f"presets:\n  {ALIAS}:\n    id: {json.dumps(str(model_dir))}\n    kind: token-classifier\n"
-                           f"    name: {ALIAS}\n    labels:\n      threshold: {threshold}\n", encoding="utf-8")
+                           f"    name: {ALIAS}\n    labels:\n      threshold: {threshold}\n"
+                           f"      sink_check: {str(sink_check).lower()}\n", encoding="utf-8")
         previous = os.environ.get("AEGIS_MODELS")
         os.environ["AEGIS_MODELS"] = str(presets)
         try:
@@ -227,7 +234,10 @@ def write_card(dest: Path, *, sizes: dict[str, Any], cfg: Any, threshold: float,
         f"| stored | fp16 safetensors, {sizes['bytes'] / 2**20:.1f} MiB in this folder (loaded as fp32 on CPU) |",
         f"| labels | {len(LABELS)}: `O` and {', '.join(LABELS[1:])} |",
         f"| threshold | {threshold:.2f} (per-line probability; calibrated for line F1 on {validation_files} files of "
-        "the validation split; in the `aegis-mini` preset) |",
+        "the validation split; in the `aegis-mini` preset; `aegis scan --threshold` overrides it for a run) |",
+        "| sink check | on in the preset (`labels.sink_check`): a line is reported under a CWE only if it holds a token "
+        "a sink of that CWE is spelt with (`aegis_cli.scan.sinks`; a hard-coded credential needs a string literal); "
+        "every figure below is measured with it |",
         "",
         "## Training",
         "",

@@ -1,9 +1,10 @@
 """Identifier and literal vocabularies for the aegis-mini data generator.
 
 Every user-chosen name in a generated file (variables, functions, classes, tables,
-request keys, messages, hosts) is built from the word pools below. The pools come in two
-disjoint halves: ``TRAIN`` for the train and validation splits, ``HELDOUT`` for the
-held-out split, so a model scored on held-out files has never seen their identifiers.
+request keys, messages, hosts) is built from the word pools below. The pools are disjoint:
+``TRAIN`` for the train and validation splits, ``HELDOUT`` for the held-out split, so a model
+scored on held-out files has never seen their identifiers, and ``CALIB`` for the calibration
+split the ship step chooses the threshold on (names neither training nor held-out use).
 Words that are also module, package or keyword names in some target language (``os``,
 ``time``, ``path``, ``request``, ``session``, ``package``, ``type`` …) are deliberately
 absent: a variable must never shadow an API the templates rely on.
@@ -45,6 +46,23 @@ _HELDOUT_DOMAINS = ["example.org", "intra.test", "lab.invalid"]
 
 _TRAIN_DIRS = ["/var/app/data", "/srv/files", "/opt/service/uploads", "/var/lib/app", "/data/exports"]
 _HELDOUT_DIRS = ["/mnt/vault/store", "/home/deploy/cargo", "/var/spool/keep"]
+
+# Calibration pool: a third vocabulary, disjoint from both others, for the split the ship step
+# chooses the threshold on (aegis_cli.mini.datagen). Code with names a model never saw makes it
+# less sure than the validation split (which shares training's words) does.
+_CALIB_NOUNS = ["acorn", "anvil", "banjo", "basil", "bramble", "buckle", "cactus", "candle", "cobble", "coral", "cricket", "cymbal", "dahlia", "domino", "dune", "easel", "fable", "fennel", "fiddle", "flagon", "furnace", "garnet", "geyser", "goblet", "gondola", "granite", "griddle", "hammock", "hazel", "jasper", "kettle", "kiln", "lagoon", "locket", "lotus", "mantle", "marble", "mitten", "nutmeg", "oboe", "olive", "opal", "paddle", "pebble", "pepper", "piano", "quartz", "raisin", "ribbon", "saddle", "sequoia", "spindle", "sprocket", "teapot", "thimble", "timber", "tulip", "turnip", "walnut", "wicker"]
+
+_CALIB_VERBS = ["baste", "whisk", "ferment", "dredge", "polish", "sift", "simmer", "whittle", "temper", "glaze", "splice", "ration"]
+
+_CALIB_ADJECTIVES = ["azure", "bristly", "cobalt", "drowsy", "frosty", "gleaming", "jagged", "mossy", "pastel", "dapper", "speckled", "sturdy", "twilit", "woolly"]
+
+_CALIB_SECRETS = [
+    ["hmac", "key"], ["root", "password"], ["oauth", "token"], ["encryption", "key"], ["service", "token"],
+    ["session", "secret"], ["webhook", "secret"],
+]
+_CALIB_CLASS_SUFFIXES = ["Provider", "Gateway", "Registry", "Agent", "Dispatcher"]
+_CALIB_DOMAINS = ["example.net", "corp.test", "acme.internal"]
+_CALIB_DIRS = ["/srv/assets/incoming", "/var/cache/pantry", "/opt/shared/drop"]
 
 _EXTENSIONS = ["txt", "csv", "json", "log", "pdf", "png", "xml", "dat"]
 
@@ -107,9 +125,10 @@ def pseudo_word(rng: random.Random, exclude: frozenset[str] | set[str] = frozens
 
 _HELDOUT_ALL = set(_HELDOUT_NOUNS) | set(_HELDOUT_VERBS) | set(_HELDOUT_ADJECTIVES)
 _TRAIN_ALL = set(_TRAIN_NOUNS) | set(_TRAIN_VERBS) | set(_TRAIN_ADJECTIVES)
-#: a made-up word (pseudo_word, never a held-out or train word) replaces this share of the train
-#: pool's nouns, verbs and adjectives
-_WILD_EXCLUDE = frozenset(_HELDOUT_ALL | _TRAIN_ALL)
+_CALIB_ALL = set(_CALIB_NOUNS) | set(_CALIB_VERBS) | set(_CALIB_ADJECTIVES)
+#: a made-up word (pseudo_word, never a held-out, calibration or train word) replaces this share
+#: of the train pool's nouns, verbs and adjectives
+_WILD_EXCLUDE = frozenset(_HELDOUT_ALL | _TRAIN_ALL | _CALIB_ALL)
 WILD_FRACTION = 0.35
 _WILD_KINDS = frozenset(("nouns", "verbs", "adjectives"))
 
@@ -123,6 +142,11 @@ WORD_POOLS: dict[str, dict] = {
         "nouns": _HELDOUT_NOUNS, "verbs": _HELDOUT_VERBS, "adjectives": _HELDOUT_ADJECTIVES,
         "secrets": _HELDOUT_SECRETS, "suffixes": _HELDOUT_CLASS_SUFFIXES, "domains": _HELDOUT_DOMAINS,
         "dirs": _HELDOUT_DIRS,
+    },
+    "calibration": {
+        "nouns": _CALIB_NOUNS, "verbs": _CALIB_VERBS, "adjectives": _CALIB_ADJECTIVES,
+        "secrets": _CALIB_SECRETS, "suffixes": _CALIB_CLASS_SUFFIXES, "domains": _CALIB_DOMAINS,
+        "dirs": _CALIB_DIRS,
     },
 }
 
@@ -138,7 +162,7 @@ def pool_words(pool: str) -> frozenset[str]:
 
 
 def pool_for_split(split: str) -> str:
-    return "heldout" if split == "heldout" else "train"
+    return split if split in ("heldout", "calibration") else "train"
 
 
 def snake(words: list[str]) -> str:

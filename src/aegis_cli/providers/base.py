@@ -28,6 +28,7 @@ class LabelMap:
     severity: dict[str, str] = field(default_factory=dict)  # label -> severity
     default_severity: str | None = None  # None: from the CWE catalog, else from confidence
     title: str | None = None
+    sink_check: bool = False  # drop findings whose lines do not look like a sink of their CWE (scan.sinks)
 
 
 @dataclass

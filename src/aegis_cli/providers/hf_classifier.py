@@ -23,6 +23,7 @@ from aegis_cli.providers.oom import run_with_backoff
 from aegis_cli.scan.chunking import line_token_spans, piece_text, plan_chunks, tokenize_file
 from aegis_cli.scan.cwe import cwe_name, cwe_severity
 from aegis_cli.scan.findings import Finding, normalize_cwe, normalize_severity
+from aegis_cli.scan.sinks import fits_sink
 from aegis_cli.telemetry.model_info import describe_model, measure_load
 
 ROBERTA_LIKE = {"roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text", "xlm-roberta-xl"}
@@ -51,6 +52,7 @@ class HFClassifierProvider(Provider):
         self.positive_idx: list[int] = []
         self.labels: list[str] = []
         self._prefix = 1
+        self.sink_rejected = 0  # findings dropped by labels.sink_check
         self._special_prefix: list[int] = []
         self._special_suffix: list[int] = []
         self._warn = lambda text: None
@@ -421,6 +423,12 @@ class HFClassifierProvider(Provider):
             severity = "high" if prob >= 0.9 else "medium" if prob >= 0.7 else "low"
         text = ctx.source_text(chunk.path)
         snippet = _lines(text, start, end) if text is not None else ""
+        if lm.sink_check:
+            lines = snippet if text is not None else _lines(chunk.text, start - chunk.start_line + 1,
+                                                               end - chunk.start_line + 1)
+            if not fits_sink(cwe, lines):
+                self.sink_rejected += 1  # the model named a CWE these lines cannot be a sink of
+                return
         title = lm.title or (f"{cwe_name(cwe)} ({cwe})" if cwe and cwe_name(cwe) else cwe or "Potentially insecure code")
         message = f"{title}: {self.spec.name} scored {prob:.2f} for label {label}"
         ctx.finding(Finding(path=chunk.path, start_line=start, end_line=end, cwe=cwe, severity=severity,

@@ -27,6 +27,8 @@ class LabelsConfig(BaseModel):
     severity: dict[str, str] = Field(default_factory=dict, description="Label → severity.")
     default_severity: str | None = Field(None, description="Severity when neither label nor CWE says.")
     title: str | None = Field(None, description="Finding title for this model.")
+    sink_check: bool = Field(False, description="Drop a line-level finding whose lines hold none of the tokens a sink "
+                             "of its CWE is spelt with (aegis_cli.scan.sinks); findings without a known CWE are kept.")
 
 
 class PresetConfig(BaseModel):
@@ -63,7 +65,8 @@ def load_presets(path: Path | None = None) -> dict[str, PresetConfig]:
 
 def _labels(cfg: LabelsConfig) -> LabelMap:
     lm = LabelMap(positive=list(cfg.positive), threshold=cfg.threshold, cwe=dict(cfg.cwe),
-                  severity=dict(cfg.severity), default_severity=cfg.default_severity, title=cfg.title)
+                  severity=dict(cfg.severity), default_severity=cfg.default_severity, title=cfg.title,
+                  sink_check=cfg.sink_check)
     if cfg.negative is not None:
         lm.negative = list(cfg.negative)
     return lm
