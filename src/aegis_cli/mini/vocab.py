@@ -129,7 +129,7 @@ _CALIB_ALL = set(_CALIB_NOUNS) | set(_CALIB_VERBS) | set(_CALIB_ADJECTIVES)
 #: a made-up word (pseudo_word, never a held-out, calibration or train word) replaces this share
 #: of the train pool's nouns, verbs and adjectives
 _WILD_EXCLUDE = frozenset(_HELDOUT_ALL | _TRAIN_ALL | _CALIB_ALL)
-WILD_FRACTION = 0.35
+WILD_FRACTION = 0.6
 _WILD_KINDS = frozenset(("nouns", "verbs", "adjectives"))
 
 WORD_POOLS: dict[str, dict] = {
