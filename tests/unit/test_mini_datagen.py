@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from aegis_cli.mini import datagen
+from aegis_cli.mini import datagen, vocab
 from aegis_cli.mini.background import load_background, reserved_for_heldout, stdlib_dir
 from aegis_cli.mini.datagen import CWE_CATALOG, Sample, SampleError, generate, validate_sample, write_dataset
 from aegis_cli.mini.templates import load_kits
@@ -219,6 +219,7 @@ def test_train_and_validation_never_use_reserved_settings(train, validation):
         made_up = set(sample.meta["words"]) - train_words  # pseudo_word draws: never a held-out word
         all_made_up |= made_up
         assert not made_up & held_words, made_up & held_words
+        assert not made_up & vocab._RESERVED, made_up & vocab._RESERVED  # `pass = ...` does not parse
         assert all(w.isalpha() and w.islower() and 4 <= len(w) <= 12 for w in made_up), made_up
     # fresh made-up words, not a list a model could learn: most are seen once
     assert len(all_made_up) > 200, len(all_made_up)

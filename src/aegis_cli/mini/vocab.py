@@ -128,7 +128,23 @@ _TRAIN_ALL = set(_TRAIN_NOUNS) | set(_TRAIN_VERBS) | set(_TRAIN_ADJECTIVES)
 _CALIB_ALL = set(_CALIB_NOUNS) | set(_CALIB_VERBS) | set(_CALIB_ADJECTIVES)
 #: a made-up word (pseudo_word, never a held-out, calibration or train word) replaces this share
 #: of the train pool's nouns, verbs and adjectives
-_WILD_EXCLUDE = frozenset(_HELDOUT_ALL | _TRAIN_ALL | _CALIB_ALL)
+# Reserved words (and names a variable must not shadow) of the ten languages, four letters or
+# more (a made-up word is never shorter): a made-up name must never be one.
+_RESERVED_WORDS = """
+abstract alias array assert async auto await base begin bool boolean break byte callable case catch chan char
+checked class clone const continue debugger declare decimal default defer defined delegate delete
+dict double echo elif else elsif empty end ensure enum eval event except exit explicit export
+extends extern false fallthrough final finally fixed float foreach friend from func function global
+goto impl implements implicit import include inline input instanceof insteadof interface internal isset
+lambda list lock long loop match module mutable namespace native next none nonlocal null object
+open operator out override package params pass print private protected public raise range readonly
+redo register require rescue restrict retry return sbyte sealed select self short signed sizeof
+stackalloc static string struct super switch synchronized template then this throw throws trait
+transient true type typedef typename typeof uint ulong unchecked undef union unless unsafe unset
+unsigned until ushort using var virtual void volatile when where while with yield
+"""
+_RESERVED = frozenset(_RESERVED_WORDS.split())
+_WILD_EXCLUDE = frozenset(_HELDOUT_ALL | _TRAIN_ALL | _CALIB_ALL | _RESERVED)
 WILD_FRACTION = 0.6
 _WILD_KINDS = frozenset(("nouns", "verbs", "adjectives"))
 
