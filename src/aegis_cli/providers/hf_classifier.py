@@ -52,7 +52,6 @@ class HFClassifierProvider(Provider):
         self.positive_idx: list[int] = []
         self.labels: list[str] = []
         self._prefix = 1
-        self.sink_rejected = 0  # findings dropped by labels.sink_check
         self._special_prefix: list[int] = []
         self._special_suffix: list[int] = []
         self._warn = lambda text: None
@@ -426,8 +425,7 @@ class HFClassifierProvider(Provider):
         if lm.sink_check:
             lines = snippet if text is not None else _lines(chunk.text, start - chunk.start_line + 1,
                                                                end - chunk.start_line + 1)
-            if not fits_sink(cwe, lines):
-                self.sink_rejected += 1  # the model named a CWE these lines cannot be a sink of
+            if not fits_sink(cwe, lines):  # the model named a CWE these lines cannot be a sink of
                 return
         title = lm.title or (f"{cwe_name(cwe)} ({cwe})" if cwe and cwe_name(cwe) else cwe or "Potentially insecure code")
         message = f"{title}: {self.spec.name} scored {prob:.2f} for label {label}"
