@@ -4,12 +4,12 @@ One scan per set through the real pipeline at a low threshold (``aegis_cli.mini.
 then findings below each threshold are dropped and the rest scored with the ``aegis eval`` scorer
 (±3 lines). The sets:
 
-* ``validation``: the generator's validation split (training's templates and vocabulary; the ship
-  step calibrates the shipped threshold on it);
+* ``validation``: the generator's validation split (training's templates and vocabulary);
 * ``held-out`` and ``held-out python``: the held-out split (settings training never used) and its
   Python part. Read only: choosing a threshold here would make it a tuning set;
 * ``new names``: the calibration split (training's templates and frameworks, every name and
-  literal from a third vocabulary neither training nor held-out uses);
+  literal from a third vocabulary neither training nor held-out uses; the ship step chooses the
+  shipped threshold on its first ``CALIBRATION_FILES`` files, as scanned here);
 * ``shop``: examples/vulnerable-shop (hand-written, 17 sinks);
 * ``hand-written``: the shop plus the nine hand-written cases and two safe files of
   tests/functional/data/aegis_mini_cases (26 sinks).
@@ -17,7 +17,8 @@ then findings below each threshold are dropped and the rest scored with the ``ae
 Scans apply the preset's sink check (``labels.sink_check``) unless ``--no-sink-check``.
 Filtered scores can differ a little from a scan run at that threshold (localisation keeps the lines
 that still cross it). Prints one row per threshold, then the best threshold of each set (ties: the
-lowest). Last line: ``shipped=T validation_best=A heldout_best=B handwritten_best=C``
+lowest); the shipped threshold gets a row of its own. Last line:
+``shipped=T validation_best=A new_names_best=N heldout_best=B handwritten_best=C``
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped aegis-mini)")
     parser.add_argument("--validation", type=int, default=400)
     parser.add_argument("--heldout", type=int, default=600)
-    parser.add_argument("--calibration", type=int, default=400)
+    parser.add_argument("--calibration", type=int, default=None, help="default: as many as the ship step uses")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-sink-check", action="store_true", help="keep findings whose lines do not look like a sink")
     args = parser.parse_args(argv)
@@ -47,19 +48,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from aegis_cli.evaluate import load_labels
     from aegis_cli.mini.dataset import write_split
-    from aegis_cli.mini.ship import best_threshold, scan_findings
+    from aegis_cli.mini.ship import CALIBRATION_FILES, best_threshold, scan_findings
     from aegis_cli.providers.hf_common import builtin_dir
     from aegis_cli.providers.presets import load_presets
 
     model = args.model or builtin_dir("aegis-mini")
     shipped = load_presets()["aegis-mini"].labels.threshold
-    thresholds = [round(0.30 + 0.05 * i, 2) for i in range(11)]
+    thresholds = sorted({round(0.30 + 0.05 * i, 2) for i in range(11)} | {round(shipped, 2)})
+    calibration = args.calibration or CALIBRATION_FILES
     sets: dict[str, tuple[list, list]] = {}
     with tempfile.TemporaryDirectory(prefix="aegis-sweep-") as tmp:
         val = write_split(Path(tmp) / "validation", split="validation", n=args.validation, seed=args.seed,
                           background="stdlib")
         held = write_split(Path(tmp) / "heldout", split="heldout", n=args.heldout, seed=args.seed, background="stdlib")
-        names = write_split(Path(tmp) / "calibration", split="calibration", n=args.calibration, seed=args.seed,
+        names = write_split(Path(tmp) / "calibration", split="calibration", n=calibration, seed=args.seed,
                             background="stdlib")
         sets["validation"] = (scan_findings(val, model, 0.02, check)[0], load_labels(val / "labels.json"))
         held_found = scan_findings(held, model, 0.02, check)[0]
@@ -86,10 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in sets:
             s = sweeps[name][1][t]
             cells.append(f"{s.lines.f1 or 0.0:.2f} ({s.lines.tp}/{s.lines.tp + s.lines.fn})")
-        print(f"| {t:.2f} | " + " | ".join(cells) + " |")
+        mark = " (shipped)" if t == round(shipped, 2) else ""
+        print(f"| {t:.2f}{mark} | " + " | ".join(cells) + " |")
     print("best: " + ", ".join(f"{name} {sweeps[name][0]:.2f}" for name in sets))
     print(f"shipped={shipped:.2f} validation_best={sweeps['validation'][0]:.2f} "
-          f"heldout_best={sweeps['held-out'][0]:.2f} handwritten_best={sweeps['hand-written'][0]:.2f}")
+          f"new_names_best={sweeps['new names'][0]:.2f} heldout_best={sweeps['held-out'][0]:.2f} handwritten_best={sweeps['hand-written'][0]:.2f}")
     return 0
 
 

@@ -5,13 +5,18 @@ folder saved with save_pretrained). The steps:
 
 1. copy the model (weights stored as fp16 safetensors: half the bytes; the scan provider
    loads them as fp32 on a CPU) and its tokenizer into ``src/aegis_cli/models/aegis-mini``;
-2. calibrate the per-line threshold on the generator's *validation* split: one scan through
-   the real pipeline at a low threshold, then the threshold in [0.05, 0.95] that maximises
-   line-level F1 when findings below it are dropped (:func:`best_threshold`);
+2. calibrate the per-line threshold on the generator's *calibration* split (training's
+   templates and frameworks, every name and literal from a word pool that neither training nor
+   held-out uses): one scan through the real pipeline at a low threshold, then the threshold in
+   [0.05, 0.95] that maximises line-level F1 when findings below it are dropped
+   (:func:`best_threshold`). Not the validation split: it shares training's vocabulary, the
+   model is surer of itself there than on code it has not seen, and a threshold chosen there
+   is too high for real code (v6: 0.70 on validation, while every set of unfamiliar code was
+   best at 0.55 or below);
 3. write that threshold into the ``aegis-mini`` preset (``labels.threshold`` in
    ``aegis_cli/data/models.yaml``);
-4. scan the validation split, the *held-out* split and ``examples/vulnerable-shop.zip`` again
-   at that threshold (real scans, not filtered ones) and write the model card
+4. scan the validation, calibration and *held-out* splits and ``examples/vulnerable-shop.zip``
+   again at that threshold (real scans, not filtered ones) and write the model card
    (``README.md``) with those figures, the data, sizes, labels and limitations.
 
 The held-out split is never used for any choice made here.
@@ -37,6 +42,9 @@ ALIAS = "aegis-mini"
 LOW_THRESHOLD = 0.02
 THRESHOLDS = [round(0.05 + 0.01 * i, 2) for i in range(91)]  # 0.05 … 0.95
 MAX_BYTES = 25 * 2**20
+#: calibration files the threshold is chosen on: F1 is flat near its peak, and 400 files moved the
+#: chosen threshold by 0.06 against 1,000
+CALIBRATION_FILES = 1000
 _KEEP = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
          "vocab.json", "merges.txt")
 
@@ -200,7 +208,7 @@ def training_summary(report_dir: Path) -> dict[str, Any]:
 
 
 def write_card(dest: Path, *, sizes: dict[str, Any], cfg: Any, threshold: float, results: dict[str, tuple[Score, dict]],
-               validation_files: int, fingerprint: str | None, train: dict[str, Any]) -> None:
+               calibration_files: int, fingerprint: str | None, train: dict[str, Any]) -> None:
     from aegis_cli.mini.dataset import LABELS
 
     c = sizes["config"]
@@ -233,8 +241,9 @@ def write_card(dest: Path, *, sizes: dict[str, Any], cfg: Any, threshold: float,
         f"{c['max_position_embeddings'] - 4} tokens of code plus `<s>` `</s>`) |",
         f"| stored | fp16 safetensors, {sizes['bytes'] / 2**20:.1f} MiB in this folder (loaded as fp32 on CPU) |",
         f"| labels | {len(LABELS)}: `O` and {', '.join(LABELS[1:])} |",
-        f"| threshold | {threshold:.2f} (per-line probability; calibrated for line F1 on {validation_files} files of "
-        "the validation split; in the `aegis-mini` preset; `aegis scan --threshold` overrides it for a run) |",
+        f"| threshold | {threshold:.2f} (per-line probability; calibrated for line F1 on {calibration_files:,} files of "
+        "the calibration split: training's templates with names it never saw; in the `aegis-mini` preset; "
+        "`aegis scan --threshold` overrides it for a run) |",
         "| sink check | on in the preset (`labels.sink_check`): a line is reported under a CWE only if it holds a token "
         "a sink of that CWE is spelt with (`aegis_cli.scan.sinks`; a hard-coded credential needs a string literal); "
         "every figure below is measured with it |",
@@ -266,6 +275,8 @@ def write_card(dest: Path, *, sizes: dict[str, Any], cfg: Any, threshold: float,
         "## Figures",
         "",
         "Line level: a finding matches a labelled sink in the same file within ±3 lines (`aegis eval`). "
+        "The calibration split (the threshold was chosen on it) uses training's templates and frameworks with "
+        "names and literals from a word pool neither training nor held-out uses. "
         "The held-out split uses generator settings never used in training (its own identifier vocabulary, "
         "reserved templates, sanitizers and filler, one reserved framework per language, reserved background files).",
         "",
@@ -300,8 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=repo_root() / "configs" / "aegis_mini.yaml")
     parser.add_argument("--dest", type=Path, default=None, help="default: the package's models/aegis-mini")
     parser.add_argument("--presets", type=Path, default=None, help="default: the package's data/models.yaml")
+    parser.add_argument("--calibration", type=int, default=CALIBRATION_FILES,
+                        help=f"calibration files to choose the threshold on (default {CALIBRATION_FILES:,})")
     parser.add_argument("--validation", type=int, default=400,
-                        help="validation files to calibrate on (default 400; file i is the same as in training's)")
+                        help="validation files to score (default 400; file i is the same as in training's)")
     parser.add_argument("--heldout", type=int, default=600, help="held-out files to score (default 600)")
     parser.add_argument("--report-dir", type=Path, default=None, help="the run's report (default from the config)")
     args = parser.parse_args(argv)
@@ -323,16 +336,20 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, tuple[Score, dict]] = {}
     with tempfile.TemporaryDirectory(prefix="aegis-mini-ship-") as tmp:
-        val_dir = write_split(Path(tmp) / "validation", split="validation", n=args.validation, seed=gen.seed,
+        cal_dir = write_split(Path(tmp) / "calibration", split="calibration", n=args.calibration, seed=gen.seed,
                               background=gen.background)
-        val_labels = load_labels(val_dir / "labels.json")
-        low, _ = scan_findings(val_dir, dest, LOW_THRESHOLD)
-        threshold, sweep = best_threshold(low, val_labels)
-        print(f"threshold {threshold:.2f} (validation line F1 {_f(sweep[threshold].lines.f1)} when filtered)")
+        cal_labels = load_labels(cal_dir / "labels.json")
+        low, _ = scan_findings(cal_dir, dest, LOW_THRESHOLD)
+        threshold, sweep = best_threshold(low, cal_labels)
+        print(f"threshold {threshold:.2f} (calibration line F1 {_f(sweep[threshold].lines.f1)} when filtered)")
         set_preset_threshold(presets, ALIAS, threshold)
         print(f"wrote labels.threshold {threshold:.2f} to the {ALIAS} preset in {presets}")
+        val_dir = write_split(Path(tmp) / "validation", split="validation", n=args.validation, seed=gen.seed,
+                              background=gen.background)
         found, cost = scan_findings(val_dir, dest, threshold)
-        results["validation"] = (score(found, val_labels), cost)
+        results["validation"] = (score(found, load_labels(val_dir / "labels.json")), cost)
+        found, cost = scan_findings(cal_dir, dest, threshold)
+        results["calibration (new names)"] = (score(found, cal_labels), cost)
         held_dir = write_split(Path(tmp) / "heldout", split="heldout", n=args.heldout, seed=gen.seed,
                                background=gen.background)
         found, cost = scan_findings(held_dir, dest, threshold)
@@ -345,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: line P/R/F1 {_f(s.lines.precision)}/{_f(s.lines.recall)}/{_f(s.lines.f1)}  "
               f"file F1 {_f(s.files.f1)}  ({cost['files']} files, {cost['seconds']:.1f} s)")
     report_dir = args.report_dir or (repo_root() / cfg.report_dir())
-    write_card(dest, sizes=sizes, cfg=cfg, threshold=threshold, results=results, validation_files=args.validation,
+    write_card(dest, sizes=sizes, cfg=cfg, threshold=threshold, results=results, calibration_files=args.calibration,
                fingerprint=background_fingerprint(gen.background), train=training_summary(report_dir))
     print(f"model card: {dest / 'README.md'}")
     return 0
