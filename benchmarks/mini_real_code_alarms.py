@@ -8,15 +8,19 @@ for the held-out split) and, with ``--dir``, code in other languages found under
 of 1-40 KB each per language, picked by a seeded shuffle of the sorted paths. Copies go to a
 temporary folder; nothing is written elsewhere.
 
-Both scans run through the real pipeline at the shipped threshold. Prints findings per language and
-per CWE for each, then one line: ``files=N lines=L alarms_unchecked=A alarms_checked=B per_kloc=X/Y``.
+Both scans run through the real pipeline at the shipped threshold (``--threshold`` to try another).
+Prints findings per language and per CWE for each; where Bandit is installed, Bandit's findings on
+the same Python files too (for scale: every Bandit finding, and those of medium or high severity).
+Last line: ``files=N lines=L alarms_unchecked=A alarms_checked=B per_kloc=X/Y``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -50,12 +54,25 @@ def pick_files(dirs: list[Path], per_language: int, seed: int) -> dict[str, list
     return picked
 
 
+def bandit_counts(directory: Path) -> tuple[int, int] | None:
+    """(all findings, medium or high severity) of ``bandit -r`` on ``directory``; None without Bandit."""
+    exe = shutil.which("bandit")
+    if exe is None:
+        return None
+    proc = subprocess.run([exe, "-f", "json", "-q", "-r", str(directory)], capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"bandit failed ({proc.returncode}): {proc.stderr[-500:]}")
+    results = json.loads(proc.stdout).get("results", [])
+    return len(results), sum(1 for r in results if r.get("issue_severity") in ("MEDIUM", "HIGH"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, action="append", default=[], help="a folder of real code in other languages")
     parser.add_argument("--per-language", type=int, default=40)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped aegis-mini)")
+    parser.add_argument("--threshold", type=float, default=None, help="default: the aegis-mini preset's")
     args = parser.parse_args(argv)
 
     from aegis_cli.mini.ship import scan_findings
@@ -63,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     from aegis_cli.providers.presets import load_presets
 
     model = args.model or builtin_dir("aegis-mini")
-    threshold = load_presets()["aegis-mini"].labels.threshold
+    threshold = args.threshold if args.threshold is not None else load_presets()["aegis-mini"].labels.threshold
     picked = pick_files([d for d in args.dir if d.is_dir()], args.per_language, args.seed)
     with tempfile.TemporaryDirectory(prefix="aegis-real-") as tmp:
         root = Path(tmp)
@@ -84,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sink check {'on ' if check else 'off'} at {threshold:.2f}: {len(found)} findings in "
                   f"{len({f.path for f in found})} files ({cost['seconds']:.0f} s); per language {dict(sorted(by_lang.items()))}; "
                   f"per CWE {dict(Counter(f.cwe for f in found).most_common(6))}")
+        if (root / "python").is_dir():
+            python_lines = sum(p.read_bytes().count(b"\n") for p in (root / "python").iterdir())
+            bandit = bandit_counts(root / "python")
+            if bandit is not None:
+                print(f"bandit on the {len(picked['python'])} Python files ({python_lines} lines): {bandit[0]} findings, "
+                      f"{bandit[1]} of medium or high severity; aegis-mini with its sink check: "
+                      f"{sum(1 for f in found if f.path.startswith('python/'))}")
     kloc = lines / 1000
     print(f"files={files} lines={lines} alarms_unchecked={counts['unchecked']} alarms_checked={counts['checked']} "
           f"per_kloc={counts['unchecked'] / kloc:.2f}/{counts['checked'] / kloc:.2f}")
