@@ -201,12 +201,25 @@ def test_sink_check_drops_only_lines_that_cannot_be_a_sink_of_their_cwe():
     assert all(fits_sink(f.cwe, f.snippet) for f in checked)
     dropped = [f for f in unchecked if key(f) not in {key(g) for g in checked}]
     assert dropped and not any(fits_sink(f.cwe, f.snippet) for f in dropped)
-    # every hand-written sink the unchecked scan finds (same line ±3, same CWE) the checked scan finds too
+    # a finding that covers a hand-written sink's own line with the sink's CWE is never dropped (sink lines fit
+    # their CWE's pattern); at 0.02 a neighbouring non-sink line can carry the CWE too, so match the exact line here
+    def on_line(found, path: str, line: int, cwe: str) -> bool:
+        return any(f.path == path and f.cwe == cwe and f.start_line <= line <= f.end_line for f in found)
+
+    for sink in EXPECTED:
+        assert on_line(checked, *sink) == on_line(unchecked, *sink), sink
+    # and at the shipped threshold the check loses none of the sinks the unchecked scan finds by the ±3 scorer
+    from aegis_cli.providers.presets import load_presets
+
+    threshold = load_presets()["aegis-mini"].labels.threshold
+    shipped_unchecked, _ = scan_findings(CASES, model, threshold, sink_check=False)
+    shipped_checked, _ = scan_findings(CASES, model, threshold, sink_check=True)
+
     def near(found, path: str, line: int, cwe: str) -> bool:
         return any(f.path == path and f.cwe == cwe and f.start_line - 3 <= line <= f.end_line + 3 for f in found)
 
     for sink in EXPECTED:
-        assert near(checked, *sink) == near(unchecked, *sink), sink
+        assert near(shipped_checked, *sink) == near(shipped_unchecked, *sink), sink
 
 
 def test_the_default_preset_checks_sinks():
