@@ -17,10 +17,8 @@ Last line: ``files=N lines=L alarms_unchecked=A alarms_checked=B per_kloc=X/Y``.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -54,18 +52,6 @@ def pick_files(dirs: list[Path], per_language: int, seed: int) -> dict[str, list
     return picked
 
 
-def bandit_counts(directory: Path) -> tuple[int, int] | None:
-    """(all findings, medium or high severity) of ``bandit -r`` on ``directory``; None without Bandit."""
-    exe = shutil.which("bandit")
-    if exe is None:
-        return None
-    proc = subprocess.run([exe, "-f", "json", "-q", "-r", str(directory)], capture_output=True, text=True)
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"bandit failed ({proc.returncode}): {proc.stderr[-500:]}")
-    results = json.loads(proc.stdout).get("results", [])
-    return len(results), sum(1 for r in results if r.get("issue_severity") in ("MEDIUM", "HIGH"))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, action="append", default=[], help="a folder of real code in other languages")
@@ -93,21 +79,23 @@ def main(argv: list[str] | None = None) -> int:
                 lines += target.read_bytes().count(b"\n")
         files = sum(len(v) for v in picked.values())
         print(f"{files} files, {lines} lines: " + ", ".join(f"{lang} {len(v)}" for lang, v in picked.items()))
-        counts = {}
+        counts, python_alarms = {}, 0
         for name, check in (("unchecked", False), ("checked", True)):
             found, cost = scan_findings(root, model, threshold, sink_check=check)
             counts[name] = len(found)
             by_lang = Counter(f.path.split("/")[0] for f in found)
+            python_alarms = by_lang["python"]  # the checked scan's, once the loop ends
             print(f"sink check {'on ' if check else 'off'} at {threshold:.2f}: {len(found)} findings in "
                   f"{len({f.path for f in found})} files ({cost['seconds']:.0f} s); per language {dict(sorted(by_lang.items()))}; "
                   f"per CWE {dict(Counter(f.cwe for f in found).most_common(6))}")
-        if (root / "python").is_dir():
+        if (root / "python").is_dir() and shutil.which("bandit"):
+            from eval_bandit import bandit_findings  # benchmarks/ is this script's folder
+
             python_lines = sum(p.read_bytes().count(b"\n") for p in (root / "python").iterdir())
-            bandit = bandit_counts(root / "python")
-            if bandit is not None:
-                print(f"bandit on the {len(picked['python'])} Python files ({python_lines} lines): {bandit[0]} findings, "
-                      f"{bandit[1]} of medium or high severity; aegis-mini with its sink check: "
-                      f"{sum(1 for f in found if f.path.startswith('python/'))}")
+            bandit, _ = bandit_findings(root / "python")
+            print(f"bandit on the {len(picked['python'])} Python files ({python_lines} lines): {len(bandit)} findings, "
+                  f"{sum(1 for f in bandit if f.severity in ('medium', 'high'))} of medium or high severity; "
+                  f"aegis-mini with its sink check: {python_alarms}")
     kloc = lines / 1000
     print(f"files={files} lines={lines} alarms_unchecked={counts['unchecked']} alarms_checked={counts['checked']} "
           f"per_kloc={counts['unchecked'] / kloc:.2f}/{counts['checked'] / kloc:.2f}")

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -51,7 +50,7 @@ from aegis_cli.mini.engine import Framework, Kit, Spec, Variant
 from aegis_cli.mini.templates import load_kits
 from aegis_cli.mini.vocab import Namer, pool_for_split
 from aegis_cli.scan.cwe import CWE_INFO
-from aegis_cli.scan.sinks import SINK_PATTERNS
+from aegis_cli.scan.sinks import fits_sink
 
 SPLITS = ("train", "validation", "heldout", "calibration")
 SAFE_FRACTION = 0.45
@@ -166,7 +165,7 @@ def validate_sample(sample: Sample) -> None:
         if spans is not None and sample.text[spans[i][0]:spans[i][1]] != sink:
             raise SampleError(f"{sample.path}:{line}: span {spans[i]} does not hold the sink")
         # every sink of a CWE holds a token of its pattern (aegis_cli.scan.sinks): the template marked the right thing
-        if not re.search(SINK_PATTERNS[cwe], sink, re.I):
+        if not fits_sink(cwe, sink):
             raise SampleError(f"{sample.path}:{line}: {sink!r} does not look like a {cwe} sink")
 
 
