@@ -87,7 +87,7 @@ def test_missing_data_and_missing_checkpoint_are_clear(tmp_path):
                    f"training:\n  max_steps: 2\n  output_dir: {tmp_path / 'runs'}\nreporting:\n  use_comet_ml: false\n")
     result = _invoke("--config", str(cfg), "--resume")  # bare --resume: the latest checkpoint
     assert result.exit_code == 2
-    assert "no checkpoint to resume in" in result.stderr and "save_steps" in result.stderr
+    assert "no complete checkpoint to resume in" in result.stderr and "save_steps" in result.stderr
     result = _invoke("--config", str(cfg), "--resume", str(tmp_path))
     assert result.exit_code == 2 and "is not a training checkpoint" in result.stderr
     result = _invoke("--config", str(cfg))

@@ -21,6 +21,11 @@ def _history(path):
     return rows(read_document(path))
 
 
+def _complete_checkpoints(directory):
+    """Steps of the checkpoints the Trainer finished writing (trainer_state.json comes last)."""
+    return [int(p.name.split("-")[1]) for p in directory.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+
+
 def test_kill_9_then_resume_gives_one_consistent_history(tmp_path):
     cfg = config_dict(tmp_path, max_steps=400, training={"save_steps": 20, "logging_steps": 2},
                       reporting={"report_every": 1})
@@ -32,15 +37,15 @@ def test_kill_9_then_resume_gives_one_consistent_history(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 240
     try:
-        # wait for a checkpoint and a few logged steps after it, then kill without warning
+        # wait for a complete checkpoint and a few logged steps after it, then kill without warning
         while time.monotonic() < deadline:
-            ckpts = list((tmp_path / "ckpt").glob("checkpoint-*"))
-            if ckpts and history_path.exists():
+            done = _complete_checkpoints(tmp_path / "ckpt")
+            if done and history_path.exists():
                 try:
                     steps = [r["step"] for r in _history(history_path)]
                 except Exception:
                     steps = []
-                if steps and steps[-1] >= 30:
+                if steps and steps[-1] >= max(done) + 6:
                     break
             time.sleep(0.2)
         else:
@@ -50,14 +55,20 @@ def test_kill_9_then_resume_gives_one_consistent_history(tmp_path):
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     before = [r["step"] for r in _history(history_path)]
-    last_ckpt = max(int(p.name.split("-")[1]) for p in (tmp_path / "ckpt").glob("checkpoint-*"))
+    last_ckpt = max(_complete_checkpoints(tmp_path / "ckpt"))
     assert before[-1] > last_ckpt  # steps were logged after the checkpoint: the resume must drop them
+    # a kill during a save leaves a newer folder without trainer_state.json: resume must skip it
+    partial = tmp_path / "ckpt" / f"checkpoint-{last_ckpt + 1000}"
+    partial.mkdir(exist_ok=True)
+    (partial / "config.json").write_text("{}")
 
     cfg["training"]["max_steps"] = last_ckpt + 10
     cfg_path.write_text(yaml.safe_dump(cfg))
     r = subprocess.run([sys.executable, "-m", "aegis_cli", "train", "--config", str(cfg_path), "--no-tui", "--resume"],
                        capture_output=True, text=True, env=env, timeout=240)
     assert r.returncode == 0, r.stdout + r.stderr
+    assert f"skipping {partial}: incomplete" in r.stdout + r.stderr
+    assert f"resuming from {tmp_path / 'ckpt' / f'checkpoint-{last_ckpt}'}" in r.stdout + r.stderr
     doc = json.loads(history_path.read_text())
     steps = [row["step"] for row in _history(history_path)]
     assert steps == sorted(set(steps)), "duplicate or out-of-order steps"

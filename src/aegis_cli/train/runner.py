@@ -83,17 +83,41 @@ def quiet_libraries() -> None:
         warnings.filterwarnings("ignore", message=pattern)
 
 
-def resolve_resume(config: TrainConfig, resume: str | None) -> str | None:
-    """``None`` → fresh run; ``"latest"`` → the newest checkpoint in the checkpoint dir; else a path."""
+def latest_checkpoint(directory: Path) -> tuple[str | None, list[str]]:
+    """The newest *complete* ``checkpoint-N`` in ``directory``, and the newer ones skipped.
+
+    The Trainer writes ``trainer_state.json`` last, so a run killed while saving leaves a
+    newer folder without it; resuming from that folder would fail or load half a model.
+    """
+    import re
+
+    found = []
+    if directory.is_dir():
+        for child in directory.iterdir():
+            match = re.fullmatch(r"checkpoint-(\d+)", child.name)
+            if match and child.is_dir():
+                found.append((int(match.group(1)), child))
+    skipped: list[str] = []
+    for _, child in sorted(found, reverse=True):
+        if (child / "trainer_state.json").is_file():
+            return str(child), skipped
+        skipped.append(str(child))
+    return None, skipped
+
+
+def resolve_resume(config: TrainConfig, resume: str | None,
+                   warn: Callable[[str], None] | None = None) -> str | None:
+    """``None`` → fresh run; ``"latest"`` → the newest complete checkpoint in the checkpoint dir; else a path."""
     if resume is None:
         return None
     if resume in ("latest", "last", "auto"):
-        from transformers.trainer_utils import get_last_checkpoint
-
         directory = config.checkpoint_dir()
-        last = get_last_checkpoint(str(directory)) if directory.is_dir() else None
+        last, skipped = latest_checkpoint(directory)
+        for path in skipped:
+            if warn is not None:
+                warn(f"skipping {path}: incomplete (no trainer_state.json; the run stopped while saving it)")
         if last is None:
-            raise AegisError(f"no checkpoint to resume in {directory}",
+            raise AegisError(f"no complete checkpoint to resume in {directory}",
                              "set training.save_steps so checkpoints are saved, or pass --resume PATH")
         return last
     path = Path(resume).expanduser()
@@ -164,7 +188,7 @@ def run_training(
         if zero:
             bus.publish(LogMessage(level=level, text=scrub(text), source="train"))  # type: ignore[arg-type]
 
-    checkpoint = resolve_resume(config, resume)
+    checkpoint = resolve_resume(config, resume, warn=lambda text: note("warning", text))
     callback = AutomatedReportCallback(
         config.reporting.output_dir, config.project_name,
         poll_hz=config.reporting.poll_hz, report_every=config.reporting.report_every,
