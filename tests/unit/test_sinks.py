@@ -35,6 +35,63 @@ def test_lines_that_cannot_be_a_sink_of_the_cwe_do_not_fit(cwe, line):
     assert not fits_sink(cwe, line)
 
 
+@pytest.mark.parametrize("line", [
+    'password = "admin"',
+    '$db = mysqli_connect("localhost", "root", "");',
+    'db, err := sql.Open("postgres", "postgres://app:s3cret@db.internal/app")',
+    'AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+    "const token = jwt.sign(payload, 'DpcUbHxFonxFBjGS');",
+    'r = requests.get(url, auth=("admin", "admin"))',
+    'if (strcmp(input, "Tr0ub4dor") == 0) {',
+    'private static final String privateKey = "MIIEvQIBADANBgkqhkiG";',
+])
+def test_hard_coded_credentials_fit_cwe_798(line):
+    assert fits_sink("CWE-798", line)
+
+
+@pytest.mark.parametrize("line", [
+    # literals of ordinary code (from real library code where the model raised CWE-798)
+    "define('CURLOPT_PASSWORD', 10174);",
+    '[Guid("6380BCFF-41D3-4B2E-8B2E-BF8A6810C848")]',
+    '#include "pystrtod.h"',
+    "const kOnConnect = Symbol('onConnect')",
+    'try("4 0 fe ff", "invalid code lengths set", 1);',
+    "const win8SDK = 'Microsoft.VisualStudio.Component.Windows81SDK'",
+    "elif c in \"abcdefgh\":",
+])
+def test_ordinary_literals_do_not_fit_cwe_798(line):
+    assert not fits_sink("CWE-798", line)
+
+
+@pytest.mark.parametrize("line", [
+    "r = requests.get(url, verify=False)",
+    "ctx.verify_mode = ssl.CERT_NONE",
+    "curl_setopt($ch, CURLOPT_SSL_VERIFYPEER, false);",
+    "curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);",
+    "tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}",
+    "const agent = new https.Agent({ rejectUnauthorized: false });",
+    "public void checkServerTrusted(X509Certificate[] chain, String authType) {}",
+    "HttpsURLConnection.setDefaultHostnameVerifier((host, session) -> true);",
+    "SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);",
+    "ctx = ssl._create_unverified_context()",
+])
+def test_certificate_checks_turned_off_fit_cwe_295(line):
+    assert fits_sink("CWE-295", line)
+
+
+@pytest.mark.parametrize("line", [
+    # TLS words where nothing is turned off
+    "$req = new GetHostnameRequest();",
+    "curl_setopt($ch, CURLOPT_SSL_VERIFYPEER, true);",
+    "int verify_file(const char* xml_file, const char* key_file);",
+    "$this->apiProxyMock->verify();",
+    "define('CURL_SSLVERSION_TLSv1', 1);",
+    "$this->request->setMustValidateServerCertificate(true);",
+])
+def test_tls_words_without_turning_a_check_off_do_not_fit_cwe_295(line):
+    assert not fits_sink("CWE-295", line)
+
+
 def test_unknown_or_missing_cwes_are_never_dropped():
     assert fits_sink(None, "anything")
     assert fits_sink("CWE-99999", "anything")
@@ -43,7 +100,7 @@ def test_unknown_or_missing_cwes_are_never_dropped():
 def test_every_generated_sink_fits_its_pattern():
     """The scan-time check must never drop a sink the generator labels (train and held-out)."""
     checked = 0
-    for split in ("train", "heldout"):
+    for split in ("train", "heldout", "calibration"):
         for sample in generate(600, seed=23, split=split):
             for finding, sink in zip(sample.findings, sample.meta["sinks"], strict=True):
                 assert fits_sink(finding["cwe"], sink), (sample.path, finding, sink)

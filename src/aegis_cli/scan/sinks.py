@@ -7,6 +7,19 @@ The aegis-mini data generator proves every label it writes against it, and a tok
 whose preset sets ``labels.sink_check`` drops a finding whose lines hold none of its CWE's tokens
 (a CWE-798 finding on ``function deliverOlive(order) {`` is a model misreading a name, not a
 credential). CWEs without a pattern are never dropped. No heavy imports: the scan path uses it.
+
+Two CWEs whose tokens are everywhere in ordinary code get a second, stricter test
+(``_EXTRA_CHECKS``), measured on real library code, where these two made most of aegis-mini's
+alarms (benchmarks/mini_real_code_alarms.py):
+
+* CWE-798 (hard-coded credential): a quote is not enough. The lines must hold a literal that is
+  not just a constant's or a dotted name (``'CURLOPT_PASSWORD'``, ``'a.b.c'``) nor a UUID, and
+  either a credential's context (``password``, ``secret``, ``token``, ``Bearer``, ``connect(`` …)
+  or a literal that looks like a secret: 8+ characters without spaces, with letters and digits or
+  many capitals and small letters out of word order, or ``user:pass@`` inside a URL or DSN.
+* CWE-295 (certificate checks off): a TLS word is not enough. The lines must also turn something
+  off: ``false``, ``0``, ``CERT_NONE``/``VERIFY_NONE``, ``insecure``, ``unverified``, ``trust all``,
+  ``=> true``/``return true`` (a callback that accepts every certificate) or an empty method body.
 """
 
 from __future__ import annotations
@@ -57,6 +70,50 @@ SINK_PATTERNS: dict[str, str] = {
 }
 
 
+_CREDENTIAL_CONTEXT = re.compile(
+    r"passw|\bpass\b|pass_|_pass\b|passphrase|\bpw\b|pwd|secret|token|api_?key|_key\b|\bkey\s*[:=]|"
+    r"(?:private|access|signing|auth|encryption|master)_?key|bearer|credential|"
+    r"authorization|\bauth\s*[=:(]|\blogin\s*\(|connect\w*\s*\(|conn(?:ection)?_?str|\bdsn\b", re.I)
+_LITERAL = re.compile(r"""(['"`])((?:(?!\1)[^\\\n]|\\.)*)\1""")
+_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # CONSTANT_NAME, dotted.name
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_USERINFO = re.compile(r"[\w.%-]+:[^@\s'\"/]+@")  # user:password@ in a URL or DSN
+_SECRET_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.!@#$%&*:~]+")
+_WORDS = re.compile(r"[/.]?(?:[A-Za-z][a-z]+)+")  # camelCase / PascalCase words, a path of one
+
+
+def _looks_secret(text: str) -> bool:
+    if len(text) < 8 or any(c.isspace() for c in text):
+        return False
+    if _USERINFO.search(text):
+        return True
+    if not _SECRET_CHARS.fullmatch(text):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    if letters and any(c.isdigit() for c in text):
+        return True
+    upper = sum(c.isupper() for c in text)
+    return len(text) >= 12 and upper >= 4 and letters - upper >= 4 and not _WORDS.fullmatch(text)
+
+
+def _credential(text: str) -> bool:
+    literals = [m.group(2) for m in _LITERAL.finditer(text)]
+    literals = [t for t in literals if not _NAME.fullmatch(t) and not _UUID.fullmatch(t)]
+    if not literals:
+        return False
+    return _CREDENTIAL_CONTEXT.search(text) is not None or any(_looks_secret(t) for t in literals)
+
+
+_TLS_CHECK_OFF = re.compile(
+    r"false|\b0L?\b|CERT_NONE|VERIFY_NONE|unverified|insecure|noop|dangerous|trust_?all|allow_?all|accept_?all|"
+    r"(?:=>|->|return)\s*true|\{\s*\}", re.I)
+
+_EXTRA_CHECKS = {
+    "CWE-798": _credential,
+    "CWE-295": lambda text: _TLS_CHECK_OFF.search(text) is not None,
+}
+
+
 @functools.cache
 def _compiled(cwe: str) -> re.Pattern[str] | None:
     pattern = SINK_PATTERNS.get(cwe)
@@ -69,4 +126,9 @@ def fits_sink(cwe: str | None, text: str) -> bool:
     Unknown CWEs (and findings without one) always fit: the check only removes what it can judge.
     """
     compiled = _compiled(cwe) if cwe else None
-    return compiled is None or compiled.search(text) is not None
+    if compiled is None:
+        return True
+    if compiled.search(text) is None:
+        return False
+    extra = _EXTRA_CHECKS.get(cwe)  # type: ignore[arg-type]
+    return extra is None or extra(text)
