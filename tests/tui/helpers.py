@@ -43,10 +43,22 @@ def result_from_events(events: list[Event], sources: dict[str, str] | None = Non
                       sources={f.path: sources[f.path] for f in findings if f.path in sources})
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Let the app run until ``condition()`` holds (events cross a real bus thread and a 0.1 s redraw)."""
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Let the app run until ``condition()`` holds (events cross a real bus thread and a 0.1 s redraw).
+
+    A widget that is mounted but whose children are not yet (``NoMatches`` from a query inside
+    ``condition``) counts as "not yet": on a busy machine a panel can be queried between its
+    mount and its compose. The timeout only matters when the condition never holds."""
+    from textual.css.query import NoMatches
+
+    def holds() -> bool:
+        try:
+            return bool(condition())
+        except NoMatches:
+            return False
+
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not holds():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.02)
