@@ -19,6 +19,7 @@ def test_every_cwe_the_model_can_name_has_a_pattern():
     ("CWE-798", "const apiKey = `sk_live_abc123`;"),
     ("CWE-22", "return send_file(os.path.join(BASE, name))"),
     ("CWE-328", "digest = hashlib.md5(password.encode()).hexdigest()"),
+    ("CWE-502", "session = Marshal.load(Base64.decode64(cookies[:session]))"),
 ])
 def test_real_sinks_fit_their_cwe(cwe, line):
     assert fits_sink(cwe, line)
@@ -30,6 +31,7 @@ def test_real_sinks_fit_their_cwe(cwe, line):
     ("CWE-798", "const wickerOlive = new Map();"),
     ("CWE-89", "for item in basket:"),
     ("CWE-328", "return len(self.items)"),
+    ("CWE-502", "[return: MarshalAs(UnmanagedType.Interface)]"),  # C# interop, not deserialisation
 ])
 def test_lines_that_cannot_be_a_sink_of_the_cwe_do_not_fit(cwe, line):
     assert not fits_sink(cwe, line)

@@ -50,7 +50,7 @@ SINK_PATTERNS: dict[str, str] = {
     "CWE-416": r"\w",
     "CWE-434": r"open|save|move|write|transferTo|upload|Upload|copy|File|file|mv|Copy",
     "CWE-476": r"->|\*|\[|\.|strlen|fgets",
-    "CWE-502": r"load|Load|unserialize|Unserialize|decode|Deserialize|deserialize|readObject|ReadObject|unmarshal|Marshal|fromXML|parse|Parse",
+    "CWE-502": r"load|Load|unserialize|Unserialize|decode|Deserialize|deserialize|readObject|ReadObject|unmarshal|fromXML|parse|Parse",
     "CWE-532": r"log|Log|print|info|debug|warn|error|console|Print|puts|write",
     "CWE-601": r"redirect|location|header|SeeOther|Found",
     "CWE-611": r"entit|Entit|DTD|dtd|Feature|feature|XMLParser|noent|NOENT|Resolver|DtdProcessing|resolve|parse|load|Load|disable_entity|XmlReader|external",
