@@ -20,6 +20,12 @@ def test_every_cwe_the_model_can_name_has_a_pattern():
     ("CWE-22", "return send_file(os.path.join(BASE, name))"),
     ("CWE-328", "digest = hashlib.md5(password.encode()).hexdigest()"),
     ("CWE-502", "session = Marshal.load(Base64.decode64(cookies[:session]))"),
+    ("CWE-601", "return redirect(request.args.get('next'))"),
+    ("CWE-601", "response.sendRedirect(url);"),
+    ("CWE-601", "redirect params[:url]"),
+    ("CWE-601", 'return "redirect:" + target;'),
+    ("CWE-601", "http.Redirect(w, r, target, http.StatusFound)"),
+    ("CWE-601", "window.location.href = next;"),
 ])
 def test_real_sinks_fit_their_cwe(cwe, line):
     assert fits_sink(cwe, line)
@@ -32,6 +38,9 @@ def test_real_sinks_fit_their_cwe(cwe, line):
     ("CWE-89", "for item in basket:"),
     ("CWE-328", "return len(self.items)"),
     ("CWE-502", "[return: MarshalAs(UnmanagedType.Interface)]"),  # C# interop, not deserialisation
+    ("CWE-601", "class RedirectHandler {"),  # names holding the word
+    ("CWE-601", "return $this->FollowRedirects;"),
+    ("CWE-601", "module.exports.NotFoundError = class NotFoundError extends Error {"),
 ])
 def test_lines_that_cannot_be_a_sink_of_the_cwe_do_not_fit(cwe, line):
     assert not fits_sink(cwe, line)

@@ -52,7 +52,8 @@ SINK_PATTERNS: dict[str, str] = {
     "CWE-476": r"->|\*|\[|\.|strlen|fgets",
     "CWE-502": r"load|Load|unserialize|Unserialize|decode|Deserialize|deserialize|readObject|ReadObject|unmarshal|fromXML|parse|Parse",
     "CWE-532": r"log|Log|print|info|debug|warn|error|console|Print|puts|write",
-    "CWE-601": r"redirect|location|header|SeeOther|Found",
+    # a redirect with a target, not any name holding the word (class RedirectHandler, FollowRedirects, NotFoundError)
+    "CWE-601": r"redirect\w*\s*\(|redirect\w*\s+[\w@$:'\"]|['\"]redirect:|redirect_to|location|header|SeeOther|StatusFound|HTTPFound|\bFound\b",
     "CWE-611": r"entit|Entit|DTD|dtd|Feature|feature|XMLParser|noent|NOENT|Resolver|DtdProcessing|resolve|parse|load|Load|disable_entity|XmlReader|external",
     "CWE-614": r"[Cc]ookie|Secure|secure",
     "CWE-643": r"xpath|XPath|evaluate|select|query|Query|find|Select|compile|Evaluate",
