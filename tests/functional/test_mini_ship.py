@@ -52,6 +52,20 @@ def test_best_threshold_maximises_line_f1_and_breaks_ties_low():
     assert scores[0.4].lines.f1 < 1.0 and scores[0.8].lines.f1 < 1.0  # 0.8 loses b.py's sink
 
 
+def test_the_current_threshold_is_kept_unless_the_best_beats_it_by_more_than_the_margin():
+    labels = [FileLabel(path="a.py", vulnerable=True, findings=[LabelFinding(cwe="CWE-89", line=10)]),
+              FileLabel(path="b.py", vulnerable=True, findings=[LabelFinding(cwe="CWE-89", line=5)]),
+              FileLabel(path="c.py", vulnerable=False)]
+    findings = [_finding("a.py", 10, 0.9), _finding("b.py", 5, 0.6), _finding("c.py", 1, 0.5), _finding("c.py", 20, 0.3)]
+    candidates = [0.2, 0.4, 0.55, 0.6, 0.8]
+    # at 0.45 one false alarm remains: F1 0.8 against the best's 1.0
+    assert best_threshold(findings, labels, candidates, current=0.45, margin=0.25)[0] == 0.45
+    best, scores = best_threshold(findings, labels, candidates, current=0.45, margin=0.1)
+    assert best == 0.55 and scores[0.45].lines.f1 == pytest.approx(0.8)
+    assert best_threshold(findings, labels, candidates, current=0.6)[0] == 0.6  # as good as the best: no change
+    assert best_threshold(findings, labels, candidates, current=None)[0] == 0.55
+
+
 def test_set_preset_threshold_rewrites_only_that_preset(tmp_path):
     path = tmp_path / "models.yaml"
     path.write_text(PRESETS)
@@ -65,10 +79,14 @@ def test_set_preset_threshold_rewrites_only_that_preset(tmp_path):
 
 
 def test_set_preset_threshold_adds_a_labels_block_where_there_is_none(tmp_path):
+    from aegis_cli.mini.ship import _current_threshold
+
     path = tmp_path / "models.yaml"
     path.write_text("presets:\n  aegis-mini:\n    id: builtin:aegis-mini\n    kind: token-classifier\n\n"
                     "  other:\n    id: x\n")
+    assert _current_threshold(path) is None  # the schema's default is not a calibrated choice to keep
     set_preset_threshold(path, "aegis-mini", 0.5)
+    assert _current_threshold(path) == 0.5
     import yaml
 
     data = yaml.safe_load(path.read_text())["presets"]
@@ -110,7 +128,8 @@ def test_ship_calibrates_on_the_calibration_split_and_writes_a_card(tmp_path, ca
     chosen = load_presets(presets)["aegis-mini"].labels.threshold
     calibration = write_split(tmp_path / "cal", split="calibration", n=30, seed=0, background="stdlib")
     low, _ = scan_findings(calibration, dest, LOW_THRESHOLD)
-    expected, _ = best_threshold(low, load_labels(calibration / "labels.json"))
+    current = load_presets(package_presets())["aegis-mini"].labels.threshold  # kept unless clearly beaten
+    expected, _ = best_threshold(low, load_labels(calibration / "labels.json"), current=current)
     assert chosen == pytest.approx(expected)
     assert f"threshold {expected:.2f} (calibration line F1" in capsys.readouterr().out
 
