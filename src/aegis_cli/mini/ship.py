@@ -327,10 +327,7 @@ def _current_threshold(presets: Path) -> float | None:
     """The ``aegis-mini`` preset's threshold in ``presets`` (None where there is none yet)."""
     from aegis_cli.providers.presets import load_presets
 
-    try:
-        spec = load_presets(presets).get(ALIAS)
-    except Exception:
-        return None
+    spec = load_presets(presets).get(ALIAS)  # a broken presets file is an error here, not "no threshold"
     if spec is None or "threshold" not in spec.labels.model_fields_set:
         return None  # a default, not a calibrated choice
     return spec.labels.threshold
@@ -376,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         low, _ = scan_findings(cal_dir, dest, LOW_THRESHOLD)
         current = None if args.rechoose else _current_threshold(presets)
         threshold, sweep = best_threshold(low, cal_labels, current=current)
-        top, _ = best_threshold(low, cal_labels)
+        top = max(THRESHOLDS, key=lambda t: (sweep[t].lines.f1 or 0.0, -t))  # the bare maximum, for the record
         choice = ""
         if current is not None and threshold == current and top != current:
             choice = (f"kept: the calibration maximum, {top:.2f}, scores {sweep[top].lines.f1:.4f} against "
