@@ -83,6 +83,11 @@ def quiet_libraries() -> None:
         warnings.filterwarnings("ignore", message=pattern)
 
 
+def _is_complete_checkpoint(path: Path) -> bool:
+    """The Trainer writes ``trainer_state.json`` last: without it a checkpoint is half saved (or not one)."""
+    return (path / "trainer_state.json").is_file()
+
+
 def latest_checkpoint(directory: Path) -> tuple[str | None, list[str]]:
     """The newest *complete* ``checkpoint-N`` in ``directory``, and the newer ones skipped.
 
@@ -99,7 +104,7 @@ def latest_checkpoint(directory: Path) -> tuple[str | None, list[str]]:
                 found.append((int(match.group(1)), child))
     skipped: list[str] = []
     for _, child in sorted(found, reverse=True):
-        if (child / "trainer_state.json").is_file():
+        if _is_complete_checkpoint(child):
             return str(child), skipped
         skipped.append(str(child))
     return None, skipped
@@ -113,15 +118,14 @@ def resolve_resume(config: TrainConfig, resume: str | None,
     if resume in ("latest", "last", "auto"):
         directory = config.checkpoint_dir()
         last, skipped = latest_checkpoint(directory)
-        for path in skipped:
-            if warn is not None:
-                warn(f"skipping {path}: incomplete (no trainer_state.json; the run stopped while saving it)")
+        for path in skipped if warn is not None else ():
+            warn(f"skipping {path}: incomplete (no trainer_state.json; the run stopped while saving it)")
         if last is None:
             raise AegisError(f"no complete checkpoint to resume in {directory}",
                              "set training.save_steps so checkpoints are saved, or pass --resume PATH")
         return last
     path = Path(resume).expanduser()
-    if not (path / "trainer_state.json").is_file():
+    if not _is_complete_checkpoint(path):
         raise AegisError(f"{path} is not a training checkpoint (no trainer_state.json)",
                          f"pass a checkpoint-N directory, or --resume with no value for the latest in {config.checkpoint_dir()}")
     return str(path)
