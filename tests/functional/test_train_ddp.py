@@ -61,6 +61,10 @@ def test_two_process_run_writes_one_report_counting_both(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # only world-process-zero prints and writes
     assert result.stdout.count("[SUCCESS] Train completed") == 1
+    # each rank leaves with os._exit after the final barrier: what rank 0 printed last (the
+    # paths) still reaches the pipe, and no rank dies in a destructor on the way out
+    assert result.stdout.rstrip().splitlines()[-1].startswith("model:"), result.stdout[-1500:]
+    assert "terminate called" not in result.stderr and "Traceback" not in result.stderr, result.stderr[-3000:]
     assert [line.split()[1] for line in result.stdout.splitlines() if line.startswith("step ")] == ["2/4", "4/4"]
     reports = tmp_path / "reports"
     assert [p.name for p in reports.iterdir()] == ["t-causal_lm"]

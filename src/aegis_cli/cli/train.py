@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperCommand
@@ -35,8 +37,6 @@ def train(
     telemetry_log: Path = typer.Option(None, "--telemetry-log", help="Record every telemetry event as JSON lines."),
 ) -> None:
     """Fine-tune a model; writes report.md, telemetry.png and history.json to reporting.output_dir/<project_name>."""
-    import os
-
     from aegis_cli.config.loader import load_config
     from aegis_cli.config.train import TrainConfig
     from aegis_cli.telemetry.bus import EventBus
@@ -52,6 +52,7 @@ def train(
 
         sys.modules.setdefault("comet_ml", None)  # type: ignore[arg-type]
     zero = os.environ.get("RANK", "0") in ("", "0")
+    distributed = os.environ.get("WORLD_SIZE", "1") not in ("", "1")
     # the dashboard: one process, stdout a terminal (ranks of a distributed run must stop together,
     # which a per-process stop button cannot promise; they print plain lines)
     tui = zero and not no_tui and os.environ.get("WORLD_SIZE", "1") in ("", "1") and stdout_is_terminal()
@@ -73,11 +74,11 @@ def train(
 
             outcome = run_train_dashboard(bus, job, title=f"aegis train {cfg.project_name}")
         else:
-            outcome = run_training(cfg, bus=bus, resume=resume, config_path=config)
+            outcome = run_training(cfg, bus=bus, resume=resume, config_path=config, hard_exit=distributed)
     finally:
         stats = bus.close()
     if not zero:
-        raise typer.Exit(outcome.exit_code)
+        _end(outcome.exit_code, hard=distributed)
     from rich.console import Console
     from rich.text import Text
 
@@ -103,7 +104,23 @@ def train(
         err_console().print(Text(f"[ERROR] Training failed: {outcome.error or 'unknown error'}{hint}", style="red"))
     if outcome.status == "failed" and state["debug"] and outcome.traceback:
         err_console().print(Text(outcome.traceback))
-    raise typer.Exit(outcome.exit_code)
+    _end(outcome.exit_code, hard=distributed)
+
+
+def _end(code: int, *, hard: bool) -> NoReturn:
+    """Exit with ``code``. A rank of a torchrun job (``hard``) has passed the ranks' final barrier
+    with everything written: it flushes its output and leaves with ``os._exit``, so no destructor
+    of the trainer, the process group or gloo's threads runs (see ``_close_process_group``)."""
+    if hard:
+        import logging
+        import sys
+
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

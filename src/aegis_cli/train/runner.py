@@ -45,6 +45,9 @@ class TrainOutcome:
     traceback: str | None = None
     is_world_zero: bool = True
     report_errors: list[str] = field(default_factory=list)
+    # under torchrun with ``hard_exit=True``: the trainer, model and process group, kept alive so
+    # that none of their destructors runs before the caller ends the process with os._exit
+    held: Any = field(default=None, repr=False, compare=False)
 
     @property
     def report_md(self) -> Path:
@@ -172,6 +175,7 @@ def run_training(
     stop: threading.Event | None = None,
     handle_sigint: bool = True,
     callbacks: Sequence[Any] = (),
+    hard_exit: bool = False,
 ) -> TrainOutcome:
     """Train as configured. Config, data and model-load problems raise AegisError (nothing trained);
     once training starts every ending is an outcome with a report.
@@ -179,6 +183,9 @@ def run_training(
     ``stop``: set it to end the run after the current step (a UI's stop button).
     ``handle_sigint``: first Ctrl-C stops gracefully, the second aborts (main thread only).
     ``callbacks``: extra TrainerCallbacks (run after the report callback).
+    ``hard_exit``: the caller ends the process with ``os._exit`` right after this returns (the CLI
+    under torchrun). The ranks still meet at a barrier once everything is written, but the
+    process group is not torn down and the trainer is not freed: see ``_close_process_group``.
     """
     from aegis_cli.report.callback import AutomatedReportCallback
     from aegis_cli.train.recipe import build_recipe, world_info
@@ -282,24 +289,31 @@ def run_training(
         outcome.exit_code = int(ExitCode.FAILED)
     elif outcome.status == "interrupted":
         outcome.exit_code = int(ExitCode.INTERRUPTED)
-    _close_process_group(note)
+    if _close_process_group(note, destroy=not hard_exit) and hard_exit:
+        outcome.held = (recipe, trainer, callback)
     return outcome
 
 
-def _close_process_group(note) -> None:
-    """Under torchrun, tear down the process group the Trainer opened before the interpreter
-    exits, all ranks together: left to interpreter shutdown, a rank's gloo threads can be
-    destroyed while still running ("terminate called without an active exception", exit -6)
-    after a good run; and a 2-process CI run once hung after its last step, rank 0 alone."""
+def _close_process_group(note, *, destroy: bool) -> bool:
+    """Under torchrun, meet every rank at a barrier once the report, checkpoints and model are
+    written (rank 0 writes the report, so it is the late one), then end the process group.
+
+    Teardown after a good run has failed in three ways on CPU/gloo: left to interpreter shutdown,
+    a rank's gloo threads were destroyed while still running ("terminate called without an
+    active exception", exit -6); a 2-process run hung after its last step, rank 0 alone; and,
+    with the group destroyed here, rank 1 once hung for good while freeing the trainer on return
+    (a C++ destructor, after rank 0 had exited). With ``destroy=False`` nothing is torn down: the
+    caller ends the process with ``os._exit`` once all ranks have passed the barrier, so no
+    destructor runs at all. Returns whether a process group was there."""
     import sys
 
     dist = getattr(sys.modules.get("torch"), "distributed", None)
     if dist is None or not dist.is_available() or not dist.is_initialized():
-        return
+        return False
     try:
-        # every rank is still alive here: a rank that tears down after its peer has already
-        # exited (rank 0 writes the report, so it is the late one) can wait on the dead peer
         dist.barrier()
-        dist.destroy_process_group()
+        if destroy:
+            dist.destroy_process_group()
     except Exception as exc:  # the run's outcome stands; say why the teardown failed
         note("warning", f"could not close the distributed process group: {type(exc).__name__}: {exc}")
+    return True
