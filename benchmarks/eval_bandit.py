@@ -11,6 +11,10 @@ results to Findings (path, line, CWE from ``issue_cwe``, severity) and scores bo
 * the Python part of the held-out split (the only language Bandit reads);
 * the whole held-out split, all ten languages (Bandit finds nothing outside Python).
 
+``--labelled DIR`` scores a hand-labelled folder instead (``DIR/labels.json`` in the ``aegis eval``
+format), e.g. benchmarks/data/python_spot: three Python files written by hand in Bandit's own
+territory (Flask, Django and a command-line tool), 20 labelled sinks. One table, its Python files.
+
 Last line: ``bandit_python_line_f1=A aegis_mini_python_line_f1=B bandit_all_line_f1=C aegis_mini_all_line_f1=D``
 """
 
@@ -94,6 +98,21 @@ def python_only(src: Path, labels: list[FileLabel], dest: Path) -> list[FileLabe
     return kept
 
 
+def labelled_folder(folder: Path, model: str) -> int:
+    """Bandit and ``model`` on the Python files of a hand-labelled folder."""
+    labels = load_labels(folder / "labels.json")
+    with tempfile.TemporaryDirectory(prefix="aegis-bandit-") as tmp:
+        py_dir = Path(tmp) / "python"
+        py_labels = python_only(folder, labels, py_dir)
+        b, b_s = bandit_findings(py_dir)
+        a, a_s = aegis_findings(py_dir, model)
+    s_b, s_a = score(b, py_labels), score(a, py_labels)
+    print(f"{folder}: {len(py_labels)} Python files, {sum(len(lab.findings) for lab in py_labels)} labelled sinks\n")
+    print("\n".join([HEADER, row("bandit", s_b, b_s), row(model, s_a, a_s), ""]))
+    print(f"bandit_line_f1={_f(s_b.lines.f1)} aegis_mini_line_f1={_f(s_a.lines.f1)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--heldout", type=int, default=600, help="held-out files to generate (default 600)")
@@ -102,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="real background code, as in configs/aegis_mini.yaml (default stdlib)")
     parser.add_argument("--model", default="aegis-mini", help="aegis model to compare (default aegis-mini)")
     parser.add_argument("--keep", type=Path, default=None, help="write the held-out folder here and keep it")
+    parser.add_argument("--labelled", type=Path, default=None,
+                        help="score this hand-labelled folder (its labels.json) instead of the held-out split")
     args = parser.parse_args(argv)
+    if args.labelled is not None:
+        return labelled_folder(args.labelled, args.model)
 
     from aegis_cli.mini.dataset import write_split
 
